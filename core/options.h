@@ -36,7 +36,7 @@ struct StoreOptions {
   int render_slots = 0;
 };
 
-enum class LocationType { kPublisher, kStatistics, kSubscriber, kStatic };
+enum class LocationType { kPublisher, kStatistics, kSubscriber };
 enum class PublisherMode { kNormal, kAdmin };
 enum class SubscriberMode { kStreaming, kPolling, kLongPolling, kEventSource, kWebSocket };
 enum class ChannelsSource { kQueryArgument, kPath };
