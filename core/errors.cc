@@ -81,8 +81,7 @@ absl::Status ChannelsNotFoundError() {
   return ProtocolError(absl::StatusCode::kNotFound, 404, {}, "no such channel");
 }
 absl::Status MemoryExhaustedError() {
-  return ProtocolError(absl::StatusCode::kResourceExhausted, 500, {},
-                       "store memory limit reached");
+  return ProtocolError(absl::StatusCode::kResourceExhausted, 500, {}, "store memory limit reached");
 }
 
 }  // namespace pushgw::core

@@ -5,9 +5,9 @@
 #pragma once
 
 #include <string>
-#include "absl/strings/string_view.h"
 
 #include "absl/status/status.h"
+#include "absl/strings/string_view.h"
 
 namespace pushgw::core {
 
@@ -51,7 +51,7 @@ absl::Status SubscribersExceededError();
 absl::Status TooMuchWildcardError();
 absl::Status EventsChannelNotAllowedError();
 absl::Status EventsChannelInternalError();
-absl::Status ChannelsNotFoundError();    // 404, no explain
-absl::Status MemoryExhaustedError();     // 500, no explain
+absl::Status ChannelsNotFoundError();  // 404, no explain
+absl::Status MemoryExhaustedError();   // 500, no explain
 
 }  // namespace pushgw::core

@@ -9,11 +9,15 @@ Message::Message(Fields fields, int render_slots)
       render_slots_(render_slots > 0 ? render_slots : 0),
       slots_(render_slots_ > 0 ? std::make_unique<Slot[]>(render_slots_) : nullptr) {}
 
+size_t Message::CostOf(size_t text, size_t channel, size_t event_id, size_t event_type,
+                       int render_slots) {
+  return sizeof(Message) + text + channel + event_id + event_type +
+         (render_slots > 0 ? render_slots : 0) * sizeof(Slot);
+}
+
 size_t Message::MemoryCost() const {
-  size_t cost = sizeof(Message) + f_.text.size() + f_.channel.size();
-  if (f_.event_id) cost += f_.event_id->size();
-  if (f_.event_type) cost += f_.event_type->size();
-  return cost + render_slots_ * sizeof(Slot);
+  return CostOf(f_.text.size(), f_.channel.size(), f_.event_id ? f_.event_id->size() : 0,
+                f_.event_type ? f_.event_type->size() : 0, render_slots_);
 }
 
 const std::string& Message::Encoded(int slot,

@@ -52,6 +52,8 @@ class Message {
 
   // Bytes of memory this message accounts for in the store.
   size_t MemoryCost() const;
+  static size_t CostOf(size_t text, size_t channel, size_t event_id, size_t event_type,
+                       int render_slots);
 
   // The message encoded for one slot (one location template x transport),
   // rendered by `render` on first use and shared afterwards. Slots outside

@@ -97,7 +97,7 @@ struct ListenerOptions {
   std::string http_listen = "0.0.0.0:9080";
   std::string grpc_listen = "0.0.0.0:9090";
   std::string admin_listen = "0.0.0.0:9091";
-  int workers = 0;  // 0: one per CPU core
+  int workers = 0;          // 0: one per CPU core
   std::string static_root;  // empty: no static files
   // HTTP limits (pushgw additions).
   size_t max_header_bytes = 16 * 1024;

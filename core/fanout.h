@@ -1,0 +1,21 @@
+// The seam between the store and whoever delivers messages to connections
+// (the edge's worker pool, the gRPC Subscribe streams). Implementations must be
+// thread-safe and must not block: the store calls them while holding the
+// channel's lock, which is what keeps delivery in id order per channel.
+#pragma once
+
+#include "core/message.h"
+
+namespace pushgw::core {
+
+class Fanout {
+ public:
+  virtual ~Fanout() = default;
+  // A message was published to message->channel() (stored or not).
+  virtual void OnPublish(const MessagePtr& message) = 0;
+  // The channel (message->channel(), message->channel_serial()) was deleted;
+  // `deleted` is its -2 pseudo-message, to be sent to its subscribers.
+  virtual void OnChannelDeleted(const MessagePtr& deleted) = 0;
+};
+
+}  // namespace pushgw::core
