@@ -54,6 +54,6 @@ std::string SerializeStreamingHead(const HttpResponse& head, bool chunked, bool 
 // Wraps `data` as one HTTP/1.1 chunk ("<hex>\r\n<data>\r\n"); empty data gives
 // nothing (an empty chunk would end the body).
 void AppendChunk(absl::string_view data, std::string* out);
-inline constexpr absl::string_view kLastChunk = "0\r\n\r\n";
+inline constexpr char kLastChunk[] = "0\r\n\r\n";
 
 }  // namespace pushgw::gateway

@@ -1,0 +1,150 @@
+// pushgw: the composition root. Parses flags, loads the configuration, wires
+// the store, the edge and the maintenance loop together, and owns startup and
+// shutdown. No protocol logic lives here.
+#include <signal.h>
+#include <sys/resource.h>
+
+#include <chrono>
+#include <condition_variable>
+#include <cstdio>
+#include <mutex>
+#include <string>
+#include <thread>
+
+#include "absl/flags/flag.h"
+#include "absl/flags/parse.h"
+#include "absl/flags/usage.h"
+#include "absl/status/statusor.h"
+#include "absl/strings/str_cat.h"
+#include "absl/time/time.h"
+#include "config/loader.h"
+#include "core/clock.h"
+#include "core/store.h"
+#include "gateway/server.h"
+
+ABSL_FLAG(std::string, config, "",
+          "YAML configuration file (default: the embedded reference layout)");
+ABSL_FLAG(std::string, http_listen, "",
+          "HTTP listener HOST:PORT (overrides the config; default 0.0.0.0:9080)");
+ABSL_FLAG(std::string, grpc_listen, "",
+          "gRPC listener HOST:PORT (overrides the config; default 0.0.0.0:9090)");
+ABSL_FLAG(std::string, admin_listen, "",
+          "admin listener HOST:PORT (overrides the config; default 0.0.0.0:9091)");
+ABSL_FLAG(std::string, static_root, "", "directory served for paths no location matches");
+ABSL_FLAG(int, workers, -1, "I/O worker threads (0: one per core; overrides the config)");
+ABSL_FLAG(bool, print_default_config, false, "print the embedded default configuration and exit");
+
+namespace {
+
+// Raises the open-file soft limit to the hard limit: every connection is a
+// descriptor. Returns the limit in force.
+rlim_t RaiseFileLimit() {
+  rlimit limit{};
+  if (getrlimit(RLIMIT_NOFILE, &limit) != 0) return 0;
+  if (limit.rlim_cur < limit.rlim_max) {
+    rlimit raised = limit;
+    raised.rlim_cur = limit.rlim_max;
+    if (setrlimit(RLIMIT_NOFILE, &raised) == 0) limit = raised;
+  }
+  return limit.rlim_cur;
+}
+
+// Calls store.Cleanup() every cleanup_interval until stopped.
+class Maintenance {
+ public:
+  explicit Maintenance(pushgw::core::Store& store) : store_(store) {
+    thread_ = std::thread([this] { Run(); });
+  }
+  ~Maintenance() {
+    {
+      std::lock_guard<std::mutex> lock(mu_);
+      stop_ = true;
+    }
+    cv_.notify_all();
+    thread_.join();
+  }
+
+ private:
+  void Run() {
+    const auto interval = absl::ToChronoMilliseconds(store_.options().cleanup_interval);
+    std::unique_lock<std::mutex> lock(mu_);
+    while (!cv_.wait_for(lock, interval, [this] { return stop_; })) {
+      lock.unlock();
+      store_.Cleanup();
+      lock.lock();
+    }
+  }
+
+  pushgw::core::Store& store_;
+  std::mutex mu_;
+  std::condition_variable cv_;
+  bool stop_ = false;
+  std::thread thread_;
+};
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  absl::SetProgramUsageMessage(
+      "pushgw: a push gateway compatible with the nginx push stream module");
+  absl::ParseCommandLine(argc, argv);
+
+  if (absl::GetFlag(FLAGS_print_default_config)) {
+    absl::string_view yaml = pushgw::config::DefaultConfigYaml();
+    fwrite(yaml.data(), 1, yaml.size(), stdout);
+    return 0;
+  }
+
+  const std::string config_path = absl::GetFlag(FLAGS_config);
+  absl::StatusOr<pushgw::core::ServerConfig> loaded =
+      config_path.empty() ? pushgw::config::DefaultConfig()
+                          : pushgw::config::LoadConfigFile(config_path);
+  if (!loaded.ok()) {
+    fprintf(stderr, "pushgw: configuration error: %s\n", loaded.status().ToString().c_str());
+    return 2;
+  }
+  pushgw::core::ServerConfig config = *std::move(loaded);
+  if (!absl::GetFlag(FLAGS_http_listen).empty())
+    config.listen.http_listen = absl::GetFlag(FLAGS_http_listen);
+  if (!absl::GetFlag(FLAGS_grpc_listen).empty())
+    config.listen.grpc_listen = absl::GetFlag(FLAGS_grpc_listen);
+  if (!absl::GetFlag(FLAGS_admin_listen).empty())
+    config.listen.admin_listen = absl::GetFlag(FLAGS_admin_listen);
+  if (!absl::GetFlag(FLAGS_static_root).empty())
+    config.listen.static_root = absl::GetFlag(FLAGS_static_root);
+  if (absl::GetFlag(FLAGS_workers) >= 0) config.listen.workers = absl::GetFlag(FLAGS_workers);
+
+  // Block the stop signals in every thread; main waits for them below.
+  sigset_t stop_signals;
+  sigemptyset(&stop_signals);
+  sigaddset(&stop_signals, SIGTERM);
+  sigaddset(&stop_signals, SIGINT);
+  pthread_sigmask(SIG_BLOCK, &stop_signals, nullptr);
+  signal(SIGPIPE, SIG_IGN);
+
+  const rlim_t files = RaiseFileLimit();
+
+  config.store.render_slots = pushgw::gateway::HttpServer::RenderSlots(config);
+  pushgw::core::Store store(config.store, pushgw::core::RealClock::Get());
+  pushgw::gateway::HttpServer http(config, store);
+  if (absl::Status s = http.Start(); !s.ok()) {
+    fprintf(stderr, "pushgw: %s\n", s.ToString().c_str());
+    return 1;
+  }
+  Maintenance maintenance(store);
+
+  fprintf(stderr,
+          "pushgw: listening for HTTP on %s (port %d), %d workers, %zu locations%s%s\n"
+          "pushgw: open-file limit %llu: room for about %llu connections\n",
+          config.listen.http_listen.c_str(), http.port(), http.worker_count(),
+          config.locations.size(), config.listen.static_root.empty() ? "" : ", static files from ",
+          config.listen.static_root.c_str(), static_cast<unsigned long long>(files),
+          static_cast<unsigned long long>(files > 64 ? files - 64 : 0));
+  fflush(stderr);
+
+  int sig = 0;
+  sigwait(&stop_signals, &sig);
+  fprintf(stderr, "pushgw: %s received, stopping\n", sig == SIGTERM ? "SIGTERM" : "SIGINT");
+  http.Stop();
+  return 0;
+}
