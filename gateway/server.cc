@@ -695,7 +695,13 @@ void Connection::StartWebSocket(WebSocketPlan plan) {
     next_ping_ = now + location().ping_message_interval;
   }
   ws_parser_ = std::make_unique<ws::FrameParser>(location().websocket_max_message_size);
+  // Frames the client sent right behind its handshake are already buffered.
+  std::string early;
+  if (buffer_ && buffer_->size() > 0) {
+    early.assign(static_cast<const char*>(buffer_->data().data()), buffer_->size());
+  }
   Subscribed();
+  if (!early.empty()) HandleWebSocketInput(early);
   Flush();
 }
 

@@ -1,0 +1,46 @@
+#!/usr/bin/env bash
+# Drives the pushgw binary as a process: default layout on port 0, a publish
+# and a stored-message poll over curl, SIGTERM -> exit 0; a bad config file ->
+# exit 2 with an error naming the field.
+set -euo pipefail
+bin="$1"
+tmp="${TEST_TMPDIR:-$(mktemp -d)}"
+log="$tmp/pushgw.log"
+
+"$bin" --http_listen=127.0.0.1:0 --workers=2 2>"$log" &
+pid=$!
+trap 'kill $pid 2>/dev/null || true' EXIT
+
+port=""
+for _ in $(seq 1 500); do
+  port=$(sed -n 's/.*(port \([0-9]*\)).*/\1/p' "$log" | head -n1)
+  [[ -n "$port" ]] && break
+  kill -0 $pid 2>/dev/null || { cat "$log"; echo "FAIL: pushgw exited"; exit 1; }
+  sleep 0.01
+done
+[[ -n "$port" ]] || { cat "$log"; echo "FAIL: no port in the log"; exit 1; }
+grep -q "open-file limit" "$log" || { cat "$log"; echo "FAIL: no capacity line"; exit 1; }
+
+body=$(curl -sS -d 'hi' "http://127.0.0.1:$port/pub?id=ch1")
+expected='{"channel": "ch1", "published_messages": 1, "stored_messages": 1, "subscribers": 0}'
+[[ "$body" == "$expected"$'\r' ]] || { echo "FAIL: publish answered [$body]"; exit 1; }
+
+polled=$(curl -sS "http://127.0.0.1:$port/lp/ch1.b1")
+[[ "$polled" == '{"id":1,"channel":"ch1","text":"hi", "tag":"1", "time":"'*'", "eventid":""}' ]] ||
+  { echo "FAIL: long-poll answered [$polled]"; exit 1; }
+
+kill -TERM $pid
+wait $pid
+rc=$?
+[[ $rc -eq 0 ]] || { echo "FAIL: exit code $rc after SIGTERM"; exit 1; }
+trap - EXIT
+
+printf 'store:\n  message_ttl: 3x\n' > "$tmp/bad.yaml"
+set +e
+"$bin" --config="$tmp/bad.yaml" 2>"$tmp/bad.log"
+rc=$?
+set -e
+[[ $rc -eq 2 ]] || { echo "FAIL: bad config exit code $rc"; exit 1; }
+grep -q 'store.message_ttl: invalid duration "3x"' "$tmp/bad.log" ||
+  { cat "$tmp/bad.log"; echo "FAIL: bad config message"; exit 1; }
+echo "PASS"
