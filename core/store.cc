@@ -100,6 +100,8 @@ Store::~Store() = default;
 
 void Store::AddFanout(Fanout* fanout) { fanouts_.push_back(fanout); }
 
+void Store::AddEventListener(EventListener* listener) { listeners_.push_back(listener); }
+
 Store::Shard& Store::ShardFor(absl::string_view id) const {
   return shards_[absl::Hash<absl::string_view>{}(id) % kShards];
 }
@@ -175,7 +177,7 @@ absl::StatusOr<ChannelRef> Store::GetOrCreate(const std::string& id) {
     }
     shard.channels.emplace(id, channel);
   }
-  EmitEvent("channel_created", id);
+  EmitEvent(StoreEvent::kChannelCreated, id);
   return channel;
 }
 
@@ -452,7 +454,7 @@ absl::Status Store::Attach(Subscription& sub) {
     subscribers_.fetch_add(1, std::memory_order_relaxed);
   }
   for (const Subscription::Entry& entry : sub.entries_) {
-    if (!entry.channel->events) EmitEvent("client_subscribed", entry.id);
+    if (!entry.channel->events) EmitEvent(StoreEvent::kClientSubscribed, entry.id);
   }
   return absl::OkStatus();
 }
@@ -468,7 +470,7 @@ void Store::DetachEntry(Subscription& sub, Subscription::Entry& entry) {
     sub.counted_ = false;
     subscribers_.fetch_sub(1, std::memory_order_relaxed);
   }
-  if (!entry.channel->events) EmitEvent("client_unsubscribed", entry.id);
+  if (!entry.channel->events) EmitEvent(StoreEvent::kClientUnsubscribed, entry.id);
 }
 
 void Store::Detach(Subscription& sub, size_t index) {
@@ -490,8 +492,24 @@ absl::StatusOr<std::vector<PublishResult>> Store::PublishToSubscription(
   return PublishTo(channels, request);
 }
 
-void Store::EmitEvent(absl::string_view type, absl::string_view channel_id) {
+void Store::EmitEvent(StoreEvent event, const std::string& channel_id) {
+  for (EventListener* listener : listeners_) listener->OnStoreEvent(event, channel_id);
   if (!events_channel_) return;
+  absl::string_view type;
+  switch (event) {
+    case StoreEvent::kChannelCreated:
+      type = "channel_created";
+      break;
+    case StoreEvent::kClientSubscribed:
+      type = "client_subscribed";
+      break;
+    case StoreEvent::kClientUnsubscribed:
+      type = "client_unsubscribed";
+      break;
+    case StoreEvent::kChannelDestroyed:
+      type = "channel_destroyed";
+      break;
+  }
   PublishRequest request;
   request.text = absl::StrCat("{\"type\": \"", type, "\", \"channel\": \"", channel_id, "\"}");
   request.event_type = std::string(type);
@@ -658,7 +676,7 @@ void Store::Cleanup() {
     }
   }
   AddTrash(expired_total, collected + static_cast<int64_t>(finished.size()));
-  for (const std::string& id : destroyed) EmitEvent("channel_destroyed", id);
+  for (const std::string& id : destroyed) EmitEvent(StoreEvent::kChannelDestroyed, id);
 }
 
 }  // namespace pushgw::core

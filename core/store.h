@@ -109,6 +109,8 @@ class Store {
 
   // Startup only (before any other call): who receives published messages.
   void AddFanout(Fanout* fanout);
+  // Startup only: who is told about channel and subscriber events.
+  void AddEventListener(EventListener* listener);
 
   const StoreOptions& options() const { return options_; }
   const Clock& clock() const { return *clock_; }
@@ -199,7 +201,7 @@ class Store {
                                                        const PublishRequest& request);
   std::pair<int64_t, int64_t> NextTimeAndTag();
   ChannelInfo InfoOf(ChannelState& channel) const;
-  void EmitEvent(absl::string_view type, absl::string_view channel_id);
+  void EmitEvent(StoreEvent event, const std::string& channel_id);
   void AddTrash(int64_t messages, int64_t channels);
   void DetachEntry(Subscription& sub, Subscription::Entry& entry);
 
@@ -207,6 +209,7 @@ class Store {
   const Clock* const clock_;
   const absl::Time start_time_;
   std::vector<Fanout*> fanouts_;
+  std::vector<EventListener*> listeners_;
   std::unique_ptr<Shard[]> shards_;
   ChannelRef events_channel_;  // null when no events channel is configured
   MessagePtr ping_;

@@ -380,6 +380,39 @@ TEST_F(StoreTest, EventsChannel) {  // SPEC §9.2, fact 113, 115
   EXPECT_TRUE(store_->FindChannel("events").has_value());
 }
 
+class RecordingListener : public EventListener {
+ public:
+  void OnStoreEvent(StoreEvent event, const std::string& channel) override {
+    MutexLock lock(&mu_);
+    events_.emplace_back(event, channel);
+  }
+  std::vector<std::pair<StoreEvent, std::string>> events() {
+    MutexLock lock(&mu_);
+    return events_;
+  }
+
+ private:
+  Mutex mu_;
+  std::vector<std::pair<StoreEvent, std::string>> events_ ABSL_GUARDED_BY(mu_);
+};
+
+TEST_F(StoreTest, EventListenersHearEventsWithoutAnEventsChannel) {
+  RecordingListener listener;
+  store_->AddEventListener(&listener);
+  Pub("c", "x");
+  auto sub = Sub({{"c", 0}});
+  ASSERT_TRUE(store_->Attach(*sub).ok());
+  sub.reset();
+  ASSERT_TRUE(store_->Delete({"c"}, std::nullopt).ok());
+  store_->Cleanup();
+  using P = std::pair<StoreEvent, std::string>;
+  EXPECT_THAT(
+      listener.events(),
+      ElementsAre(P{StoreEvent::kChannelCreated, "c"}, P{StoreEvent::kClientSubscribed, "c"},
+                  P{StoreEvent::kClientUnsubscribed, "c"}, P{StoreEvent::kChannelDestroyed, "c"}));
+  EXPECT_TRUE(Events().empty());
+}
+
 TEST_F(StoreTest, EventsChannelStoredLimitApplies) {
   Init(LimitsOptions());
   for (int i = 0; i < 30; ++i) Pub(absl::StrCat("c", i), "x");
