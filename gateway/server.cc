@@ -86,9 +86,10 @@ struct EdgeState {
   std::string hostname;
   std::function<std::vector<core::WorkerInfo>()> workers;
 
-  Route Match(absl::string_view raw_path) const {
+  // `target` is the raw request-target; the query never takes part in routing.
+  Route Match(absl::string_view target) const {
     Route route;
-    route.decoded_path = core::PercentDecode(raw_path);
+    route.decoded_path = core::PercentDecode(target.substr(0, target.find('?')));
     for (int i : by_length) {
       if (absl::StartsWith(route.decoded_path, config.locations[i].path)) {
         route.location = i;
