@@ -13,7 +13,7 @@ TEST(EdgeSmokeTest, PublishThenEventSourceLongPollWebSocketAndStream) {
   const int port = gw.port();
 
   RawClient ev(port);
-  ev.Send(BuildRequest("GET", "/ev/ch1"));
+  ev.Send(BuildRequest("GET", "/ev/ch1?_=1795706038533&tag=&time=&eventid="));  // as pushstream.js
   auto ev_head = ev.ReadHead();
   ASSERT_TRUE(ev_head);
   EXPECT_EQ(ev_head->status, 200);
