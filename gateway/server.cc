@@ -13,6 +13,7 @@
 #include <cstring>
 #include <fstream>
 #include <functional>
+#include <future>
 #include <memory>
 #include <optional>
 #include <sstream>
@@ -110,11 +111,11 @@ class Worker {
   EdgeState& shared() { return shared_; }
   int number() const { return number_; }
 
-  void Run() {
+  void Run(std::promise<void>* started) {
     tid_.store(static_cast<int64_t>(::syscall(SYS_gettid)), std::memory_order_relaxed);
-    start_ = absl::Now();
     now_ = start_;
     ScheduleTick();
+    started->set_value();
     io_.run();
   }
 
@@ -164,8 +165,12 @@ class Worker {
   void Join() {
     if (thread_.joinable()) thread_.join();
   }
+  // Returns once the thread runs, so Info() has its thread id from the start.
   void StartThread() {
-    thread_ = std::thread([this] { Run(); });
+    std::promise<void> started;
+    std::future<void> ready = started.get_future();
+    thread_ = std::thread([this, &started] { Run(&started); });
+    ready.wait();
   }
 
  private:
@@ -190,7 +195,7 @@ class Worker {
   asio::steady_timer tick_;
   std::thread thread_;
   std::atomic<int64_t> tid_{0};
-  absl::Time start_ = absl::Now();
+  const absl::Time start_ = absl::Now();  // set before the thread starts
   absl::Time now_ = absl::Now();
 
   Mutex inbox_mu_;
