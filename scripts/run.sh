@@ -4,6 +4,6 @@
 # e.g. scripts/run.sh --http_listen=127.0.0.1:9990 --config=config/limits.yaml
 set -euo pipefail
 cd "$(dirname "$0")/.."
-scripts/setup.sh
+scripts/setup.sh --build
 bazel build --config=opt //:pushgw
 exec bazel-bin/app/pushgw --static_root=web "$@"

@@ -2,9 +2,11 @@
 # Installs what a fresh Debian 12 machine lacks to build, run and test pushgw.
 # Idempotent: packages already present are skipped; nothing is downloaded at
 # build time (Bazel uses only these Debian packages).
-#   scripts/setup.sh            build + unit/integration test dependencies
-#   scripts/setup.sh --all      also the browser, Redis and benchmark tools
+#   scripts/setup.sh            build + test dependencies (what scripts/test.sh needs)
+#   scripts/setup.sh --build    build dependencies only (what scripts/run.sh needs)
+#   scripts/setup.sh --bench    also the benchmark's tools (nginx + nchan, wrk, gnuplot)
 set -euo pipefail
+cd "$(dirname "$0")/.."
 
 # Build: Debian's Bazel and every C++ dependency (see WORKSPACE).
 BUILD_PACKAGES=(
@@ -12,13 +14,19 @@ BUILD_PACKAGES=(
   libboost1.81-dev libgrpc++-dev protobuf-compiler-grpc protobuf-compiler libprotobuf-dev
   libabsl-dev prometheus-cpp-dev libgtest-dev libgmock-dev libyaml-cpp-dev libssl-dev
 )
-# Tests: tools the integration tests drive as real processes.
-TEST_PACKAGES=(curl python3 openssl)
-# Extras for browser tests, clustering and benchmarks (later issues).
-EXTRA_PACKAGES=(redis-server chromium nodejs npm prometheus wrk nginx-light libnginx-mod-nchan)
+# Tests: real peers the tests drive (curl, openssl for test CAs, promtool for
+# the metrics format, redis-server for clustering, Chromium for browser tests).
+TEST_PACKAGES=(curl python3 openssl prometheus redis-server chromium)
+# Benchmark: nchan (side by side), wrk, plots.
+BENCH_PACKAGES=(nginx-light libnginx-mod-nchan wrk gnuplot-nox)
 
-want=("${BUILD_PACKAGES[@]}" "${TEST_PACKAGES[@]}")
-if [[ "${1:-}" == "--all" ]]; then want+=("${EXTRA_PACKAGES[@]}"); fi
+mode="${1:-test}"
+want=("${BUILD_PACKAGES[@]}")
+case "$mode" in
+  --build) ;;
+  --bench) want+=("${TEST_PACKAGES[@]}" "${BENCH_PACKAGES[@]}") ;;
+  *) want+=("${TEST_PACKAGES[@]}") ;;
+esac
 
 missing=()
 for pkg in "${want[@]}"; do
@@ -37,4 +45,23 @@ if ((${#missing[@]})); then
   $SUDO apt-get install -y -q --no-install-recommends "${missing[@]}"
 else
   echo "setup: all packages present"
+fi
+
+# The packaged services must not keep running in the background: tests start
+# their own instances on their own ports.
+for svc in redis-server nginx prometheus; do
+  if command -v systemctl >/dev/null 2>&1; then systemctl stop "$svc" >/dev/null 2>&1 || true; fi
+done
+
+# npm packages for the browser tests (playwright-core drives Debian's Chromium;
+# it never downloads a browser). Pinned by tests/web/package-lock.json.
+if [[ "$mode" != "--build" && -f tests/web/package.json ]]; then
+  if ! command -v npm >/dev/null 2>&1; then
+    echo "setup: npm is missing (Node.js 18+ is needed for the browser tests)" >&2
+    exit 1
+  fi
+  if [[ ! -d tests/web/node_modules/playwright-core ]]; then
+    echo "setup: npm install in tests/web"
+    (cd tests/web && npm install --no-audit --no-fund --silent)
+  fi
 fi
