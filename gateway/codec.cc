@@ -81,7 +81,12 @@ LocationCodec::LocationCodec(const core::LocationOptions& location, SlotRegistry
       padding_source_.assign(padding_max_ - 1, ':');
       padding_source_ += '\n';
     } else {
-      for (size_t i = 0; i < padding_max_; ++i) padding_source_ += (i % 2 == 0) ? '\r' : '\n';
+      // The tail of a string of "\r\n" pairs (SPEC §7.9): it always ends with
+      // '\n' and starts with '\n' when P is odd, so every shorter padding
+      // (a tail of this one) has the same shape.
+      for (size_t i = 0; i < padding_max_; ++i) {
+        padding_source_ += ((padding_max_ - i) % 2 == 0) ? '\r' : '\n';
+      }
     }
   }
 }

@@ -257,7 +257,10 @@ class Connection : public std::enable_shared_from_this<Connection> {
   void Unsubscribe();
   void FinishLongPoll(const ImmediateAnswer& answer);
   void Push(OutBuf buf);
-  void PushMessageBytes(const core::MessagePtr& m, const std::string& bytes);
+  // Queues a message's bytes; `rendered` is its length before chunk framing
+  // (what padding by user agent measures).
+  void PushMessageBytes(const core::MessagePtr& m, const std::string& bytes, size_t rendered);
+  void PushLive(const core::MessagePtr& m);
   void OnWrite(beast::error_code ec);
   void WatchRead();
   void OnReadable(beast::error_code ec);
@@ -563,7 +566,7 @@ void Connection::RespondAnswer(const ImmediateAnswer& answer, bool keep_alive) {
     return;
   }
   state_ = State::kResponding;
-  const bool chunked = keep_alive_ && version11_;
+  const bool chunked = version11_;  // SPEC §0.1: chunked for every HTTP/1.1 request
   std::string bytes = SerializeStreamingHead(answer.response, chunked, keep_alive && chunked);
   if (chunked) {
     AppendChunk(answer.response.body, &bytes);
@@ -748,14 +751,10 @@ void Connection::OnMessage(const core::MessagePtr& m) {
     matched = true;
   }
   if (!matched) return;
-  std::string scratch;
   switch (state_) {
     case State::kStreaming:
-      PushMessageBytes(m,
-                       chunked_ ? codec().StreamChunk(*m, &scratch) : codec().Body(*m, &scratch));
-      break;
     case State::kWebSocket:
-      PushMessageBytes(m, codec().WebSocketFrame(*m, &scratch));
+      PushLive(m);
       break;
     case State::kLongPolling:
       FinishLongPoll(
@@ -769,7 +768,24 @@ void Connection::OnMessage(const core::MessagePtr& m) {
   }
 }
 
-void Connection::PushMessageBytes(const core::MessagePtr& m, const std::string& bytes) {
+void Connection::PushLive(const core::MessagePtr& m) {
+  std::string scratch;
+  if (state_ == State::kWebSocket) {
+    const std::string& frame = codec().WebSocketFrame(*m, &scratch);
+    PushMessageBytes(m, frame, frame.size());
+    return;
+  }
+  const std::string& body = codec().Body(*m, &scratch);
+  if (chunked_) {
+    std::string chunk_scratch;
+    PushMessageBytes(m, codec().StreamChunk(*m, &chunk_scratch), body.size());
+  } else {
+    PushMessageBytes(m, body, body.size());
+  }
+}
+
+void Connection::PushMessageBytes(const core::MessagePtr& m, const std::string& bytes,
+                                  size_t rendered) {
   const core::LocationOptions& loc = location();
   if (pending_messages_ >= loc.send_queue_max_messages ||
       pending_bytes_ + bytes.size() > loc.send_queue_max_bytes) {
@@ -792,7 +808,7 @@ void Connection::PushMessageBytes(const core::MessagePtr& m, const std::string& 
   Push(MessageBytes(m, bytes));
   ++pending_messages_;
   if (padding_.active()) {
-    const size_t n = LocationCodec::PaddingLength(padding_.message_min, bytes.size(), padding_.max);
+    const size_t n = LocationCodec::PaddingLength(padding_.message_min, rendered, padding_.max);
     if (n > 0) {
       std::string pad;
       if (chunked_) {
@@ -819,14 +835,10 @@ void Connection::OnDeleted(const core::MessagePtr& m) {
     shared_.store->Detach(*subscription_, i);
   }
   if (!matched) return;
-  std::string scratch;
   switch (state_) {
     case State::kStreaming:
-      PushMessageBytes(m,
-                       chunked_ ? codec().StreamChunk(*m, &scratch) : codec().Body(*m, &scratch));
-      break;
     case State::kWebSocket:
-      PushMessageBytes(m, codec().WebSocketFrame(*m, &scratch));
+      PushLive(m);
       break;
     case State::kLongPolling:
       FinishLongPoll(
@@ -894,7 +906,7 @@ void Connection::OnTick(absl::Time now) {
         } else {
           const std::string& ping = codec().Ping(chunked_);
           Push(Static(ping));
-          if (padding_.active()) {
+          if (padding_.active() && !codec().is_eventsource()) {  // only the streaming ping
             const std::string& plain = codec().Ping(false);
             const size_t n =
                 LocationCodec::PaddingLength(padding_.message_min, plain.size(), padding_.max);

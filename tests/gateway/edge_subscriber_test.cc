@@ -1363,12 +1363,7 @@ TEST_F(EdgeSubscriberTest, PollingKeepAlive) {
 
 // SPEC §0.1: a polling 200 to an HTTP/1.1 request is chunked, also when the
 // client asks to close the connection afterwards.
-// BUG (gateway/server.cc, Connection::RespondAnswer): `chunked` is
-// `keep_alive_ && version11_`, so an HTTP/1.1 request with `Connection: close`
-// gets the polling/long-polling 200 without `Transfer-Encoding: chunked` (raw
-// body, delimited by the close). Streams (StartSubscriber) use the HTTP version
-// only and are chunked correctly.
-TEST_F(EdgeSubscriberTest, DISABLED_PollingAnswerToHttp11WithConnectionCloseIsChunked) {
+TEST_F(EdgeSubscriberTest, PollingAnswerToHttp11WithConnectionCloseIsChunked) {
   PublishOk("c", "m1");
   std::vector<Stamp> s = StoredStamps(port_, "c");
   ASSERT_EQ(s.size(), 1u);
@@ -1506,14 +1501,7 @@ TEST(EdgeSubscriberPaddingTest, EventSourcePaddingByUserAgent) {
   EXPECT_EQ(ReadAtLeast(t2, t2_start.size() + event.size()), t2_start + event);
 }
 
-// BUG (gateway/server.cc, Connection::PushMessageBytes): the padding after a
-// live message is computed from the length of the chunk-framed bytes
-// ("<hex>\r\n" + rendering + "\r\n") instead of the rendered length L (SPEC
-// §7.9; the module uses the formatted message's length). When 508 - L is
-// within the framing size (6-7 bytes) above a multiple of 100, the padding is
-// 100 bytes short: here 400 instead of 500 bytes. Old messages (sent by
-// PlanSubscriber) are padded correctly; see OldMessagesArePadded.
-TEST(EdgeSubscriberPaddingTest, DISABLED_LiveMessagePaddingUsesRenderedLength) {
+TEST(EdgeSubscriberPaddingTest, LiveMessagePaddingUsesRenderedLength) {
   TestGateway gw(PaddingConfig());
   const int port = gw.port();
   RawClient sub(port);
@@ -1557,12 +1545,7 @@ TEST(EdgeSubscriberPaddingTest, StreamingPingIsPadded) {
   EXPECT_EQ(ReadAtLeast(t1, expected.size()), expected);
 }
 
-// BUG (gateway/server.cc, Connection::OnTick): the EventSource ping `: -1\n`
-// is followed by a padding chunk. SPEC §7.9 pads messages and the *streaming*
-// ping only; the module writes the EventSource ping as plain text without
-// padding. Expected `: -1\n: -1\n` after the header padding; pushgw sends
-// `: -1\n` + 500 bytes of `:...\n` after each ping.
-TEST(EdgeSubscriberPaddingTest, DISABLED_EventSourcePingIsNotPadded) {
+TEST(EdgeSubscriberPaddingTest, EventSourcePingIsNotPadded) {
   TestGateway gw(PaddingConfig(absl::Milliseconds(300)));
   RawClient t1(gw.port());
   ASSERT_TRUE(OpenStream(t1, "/ev/c", {{"User-Agent", "Test 1"}}));
