@@ -34,6 +34,8 @@ class Message {
     // Identifies the channel instance (a re-created channel gets a new serial),
     // so workers never confuse a deleted channel's subscribers with a new one's.
     uint64_t channel_serial = 0;
+    // When the store created it (Unix nanoseconds), for publish-to-socket latency.
+    int64_t publish_nanos = 0;
   };
 
   Message(Fields fields, int render_slots);
@@ -49,6 +51,7 @@ class Message {
   const std::optional<std::string>& event_type() const { return f_.event_type; }
   absl::Time expires() const { return f_.expires; }
   uint64_t channel_serial() const { return f_.channel_serial; }
+  int64_t publish_nanos() const { return f_.publish_nanos; }
 
   // Bytes of memory this message accounts for in the store.
   size_t MemoryCost() const;

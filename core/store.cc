@@ -231,6 +231,7 @@ PublishResult Store::AppendLocked(ChannelState& ch, const PublishRequest& reques
   fields.event_type = request.event_type;
   fields.expires = absl::FromUnixSeconds(time) + options_.message_ttl;
   fields.channel_serial = ch.serial;
+  fields.publish_nanos = absl::ToUnixNanos(clock_->Now());
   MessagePtr message = MakeMessage(std::move(fields), options_.render_slots);
   ch.last_time = time;
   ch.last_tag = tag;

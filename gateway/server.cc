@@ -30,6 +30,7 @@
 #include "absl/strings/str_split.h"
 #include "absl/time/clock.h"
 #include "core/channel_path.h"
+#include "core/errors.h"
 #include "core/fanout.h"
 #include "core/sync.h"
 #include "gateway/codec.h"
@@ -38,6 +39,7 @@
 #include "gateway/publisher.h"
 #include "gateway/subscriber.h"
 #include "gateway/websocket_codec.h"
+#include "metrics/counters.h"
 
 namespace pushgw::gateway {
 namespace {
@@ -154,6 +156,17 @@ class Worker {
   // Keeps a closing connection alive until the current drain or tick ends.
   void Bury(std::shared_ptr<Connection> c) { graveyard_.push_back(std::move(c)); }
   void CountSubscriber(int delta) { subscribers_.fetch_add(delta, std::memory_order_relaxed); }
+  metrics::EdgeCounters& counters() { return counters_; }
+  bool draining() const { return draining_; }
+  // Any thread: start closing this worker's connections, spread evenly until
+  // `pace_until` so clients do not all reconnect at once.
+  void StartDrain(absl::Time pace_until) {
+    asio::post(io_, [this, pace_until] {
+      draining_ = true;
+      drain_until_ = pace_until;
+    });
+  }
+  const metrics::EdgeCounters& counters() const { return counters_; }
 
   void CloseAll();
   void Stop() {
@@ -209,6 +222,9 @@ class Worker {
   std::vector<std::shared_ptr<Connection>> graveyard_;
   std::atomic<int64_t> subscribers_{0};
   std::atomic<int64_t> connection_count_{0};
+  metrics::EdgeCounters counters_;
+  bool draining_ = false;
+  absl::Time drain_until_ = absl::InfinitePast();
 };
 
 // One TCP connection: HTTP requests until it becomes a subscriber (stream,
@@ -236,11 +252,32 @@ class Connection : public std::enable_shared_from_this<Connection> {
   void Abort();
   // Ends a stream with its mode's proper ending (footer, last chunk, close frame).
   void EndStream();
+  // Shutdown: ends a subscriber with its mode's proper ending, closes an idle
+  // keep-alive connection, lets a request in progress finish (then closes).
+  // Returns whether the connection was a subscriber it ended.
+  bool Drain();
 
  private:
   enum class State { kRequest, kResponding, kStreaming, kLongPolling, kWebSocket, kClosed };
 
   const core::LocationOptions& location() const { return shared_.config.locations[route_]; }
+  metrics::LocationKind location_kind() const {
+    if (route_ < 0) {
+      return shared_.config.listen.static_root.empty() ? metrics::LocationKind::kNone
+                                                       : metrics::LocationKind::kStatic;
+    }
+    switch (location().type) {
+      case core::LocationType::kPublisher:
+        return metrics::LocationKind::kPublisher;
+      case core::LocationType::kStatistics:
+        return metrics::LocationKind::kStatistics;
+      case core::LocationType::kSubscriber:
+        return metrics::LocationKind::kSubscriber;
+    }
+    return metrics::LocationKind::kNone;
+  }
+  void CountPublish(const HttpRequest& request, absl::string_view decoded_path,
+                    const HttpResponse& response);
   const LocationCodec& codec() const { return *shared_.codecs[route_]; }
 
   void ReadRequest();
@@ -284,6 +321,9 @@ class Connection : public std::enable_shared_from_this<Connection> {
   bool counted_ = false;             // counts in this worker's subscribers
   bool version11_ = true;            // HTTP/1.1 request (chunked answers)
   bool keep_alive_started_ = false;  // a previous request was answered
+  metrics::Transport transport_ = metrics::Transport::kStream;  // while subscribed
+  metrics::Disconnect end_reason_ = metrics::Disconnect::kClient;
+  bool long_poll_answered_ = false;  // a long-poll that ends by its answer is no disconnect
 
   // Request phase only; released once the connection subscribes.
   std::unique_ptr<beast::flat_buffer> buffer_;
@@ -341,6 +381,7 @@ void Worker::Drain() {
     items.swap(inbox_);
     drain_scheduled_ = false;
   }
+  counters_.inbox_depth.Set(static_cast<int64_t>(items.size()));
   now_ = absl::Now();
   for (const InboxItem& item : items) {
     auto it = index_.find(item.message->channel());
@@ -383,6 +424,19 @@ void Worker::Tick() {
   std::vector<Connection*> snapshot = connections_;
   for (Connection* c : snapshot) {
     if (c->open()) c->OnTick(now_);
+  }
+  if (draining_) {
+    // Close ceil(remaining / ticks left) subscribers per tick.
+    const int64_t ticks_left = std::max<int64_t>(
+        1, absl::ToInt64Milliseconds(drain_until_ - now_) /
+               std::chrono::duration_cast<std::chrono::milliseconds>(kTick).count());
+    const int64_t quota = (static_cast<int64_t>(connections_.size()) + ticks_left - 1) / ticks_left;
+    int64_t ended = 0;
+    std::vector<Connection*> all = connections_;
+    for (Connection* c : all) {
+      if (ended >= quota) break;
+      if (c->open() && c->Drain()) ++ended;
+    }
   }
   FlushDirty();
   for (auto it = index_.begin(); it != index_.end();) {
@@ -527,10 +581,13 @@ void Connection::Dispatch(HttpRequest request, const Route& route) {
   }
   core::Store& store = *shared_.store;
   switch (location().type) {
-    case core::LocationType::kPublisher:
-      Respond(HandlePublisher(location(), request, route.decoded_path, store, shared_.hostname),
-              keep_alive_);
+    case core::LocationType::kPublisher: {
+      HttpResponse response =
+          HandlePublisher(location(), request, route.decoded_path, store, shared_.hostname);
+      CountPublish(request, route.decoded_path, response);
+      Respond(response, keep_alive_);
       return;
+    }
     case core::LocationType::kStatistics: {
       StatsContext context;
       context.hostname = shared_.hostname;
@@ -549,7 +606,35 @@ void Connection::Dispatch(HttpRequest request, const Route& route) {
   }
 }
 
+void Connection::CountPublish(const HttpRequest& request, absl::string_view decoded_path,
+                              const HttpResponse& response) {
+  if (request.method != "POST" && request.method != "PUT") return;
+  metrics::EdgeCounters& counters = worker_.counters();
+  if (response.status == 200) {
+    const size_t channels =
+        core::ParseChannelPath(ChannelPathOf(location(), request, decoded_path)).size();
+    counters.published[static_cast<size_t>(metrics::PublishSource::kHttp)].Add(
+        static_cast<int64_t>(channels));
+    return;
+  }
+  metrics::PublishError reason = metrics::PublishError::kBadRequest;
+  if (response.status == 413) {
+    reason = metrics::PublishError::kTooLarge;
+  } else if (response.status >= 500) {
+    reason = metrics::PublishError::kMemory;
+  } else if (response.status == 403) {
+    std::optional<absl::string_view> explain = response.Header(kExplainHeader);
+    reason = explain && *explain == core::kChannelsExceeded ? metrics::PublishError::kLimit
+                                                            : metrics::PublishError::kForbidden;
+  } else if (response.status != 400) {
+    return;  // 405 and friends are not publishes
+  }
+  counters.publish_errors[static_cast<size_t>(reason)].Add();
+}
+
 void Connection::Respond(const HttpResponse& response, bool keep_alive) {
+  worker_.counters().CountResponse(location_kind(), response.status);
+  if (worker_.draining()) keep_alive = false;
   state_ = State::kResponding;
   Push(Owned(SerializeResponse(response, keep_alive)));
   if (keep_alive) {
@@ -565,6 +650,8 @@ void Connection::RespondAnswer(const ImmediateAnswer& answer, bool keep_alive) {
     Respond(answer.response, keep_alive);
     return;
   }
+  worker_.counters().CountResponse(location_kind(), answer.response.status);
+  if (worker_.draining()) keep_alive = false;
   state_ = State::kResponding;
   const bool chunked = version11_;  // SPEC §0.1: chunked for every HTTP/1.1 request
   std::string bytes = SerializeStreamingHead(answer.response, chunked, keep_alive && chunked);
@@ -653,6 +740,7 @@ void Connection::StartSubscriber(SubscriberPlan plan, const HttpRequest& request
     return;
   }
   state_ = State::kStreaming;
+  worker_.counters().CountResponse(metrics::LocationKind::kSubscriber, 200);
   padding_ = plan.padding;
   std::string bytes = SerializeStreamingHead(plan.head, chunked_, keep_alive_ && chunked_);
   for (const std::string& piece : plan.first_pieces) {
@@ -679,6 +767,7 @@ void Connection::StartWebSocket(WebSocketPlan plan) {
     return;
   }
   state_ = State::kWebSocket;
+  worker_.counters().CountResponse(metrics::LocationKind::kSubscriber, 101);
   std::string bytes = std::move(plan.handshake);
   if (!plan.close_frame.empty()) {
     bytes += plan.close_frame;
@@ -721,6 +810,15 @@ void Connection::Subscribed() {
   }
   worker_.CountSubscriber(1);
   counted_ = true;
+  if (state_ == State::kWebSocket) {
+    transport_ = metrics::Transport::kWebSocket;
+  } else if (state_ == State::kLongPolling) {
+    transport_ = metrics::Transport::kLongPoll;
+  } else {
+    transport_ =
+        codec().is_eventsource() ? metrics::Transport::kEventSource : metrics::Transport::kStream;
+  }
+  worker_.counters().connections[static_cast<size_t>(transport_)].Add(1);
   deadline_ = absl::InfiniteFuture();
   if (state_ != State::kLongPolling) buffer_.reset();  // idle subscribers keep no read buffer
   WatchRead();
@@ -736,6 +834,9 @@ void Connection::Unsubscribe() {
   if (counted_) {
     counted_ = false;
     worker_.CountSubscriber(-1);
+    metrics::EdgeCounters& counters = worker_.counters();
+    counters.connections[static_cast<size_t>(transport_)].Add(-1);
+    if (!long_poll_answered_) counters.disconnects[static_cast<size_t>(end_reason_)].Add();
   }
 }
 
@@ -769,6 +870,16 @@ void Connection::OnMessage(const core::MessagePtr& m) {
 }
 
 void Connection::PushLive(const core::MessagePtr& m) {
+  metrics::EdgeCounters& counters = worker_.counters();
+  counters.delivered[static_cast<size_t>(transport_)].Add();
+  if (counters.latency_sampler.Get() + 1 >= static_cast<int64_t>(metrics::kLatencySampleEvery)) {
+    counters.latency_sampler.Set(0);
+    if (m->publish_nanos() > 0) {
+      counters.latency.Observe(absl::GetCurrentTimeNanos() - m->publish_nanos());
+    }
+  } else {
+    counters.latency_sampler.Add();
+  }
   std::string scratch;
   if (state_ == State::kWebSocket) {
     const std::string& frame = codec().WebSocketFrame(*m, &scratch);
@@ -796,11 +907,13 @@ void Connection::PushMessageBytes(const core::MessagePtr& m, const std::string& 
           pending_bytes_ -= it->size;
           --pending_messages_;
           pending_.erase(it);
+          worker_.counters().slow_consumer_drops.Add();
           break;
         }
       }
     } else {
       // Disconnect: the queue is already too far behind to add an ending.
+      end_reason_ = metrics::Disconnect::kSlowConsumer;
       Abort();
       return;
     }
@@ -847,11 +960,17 @@ void Connection::OnDeleted(const core::MessagePtr& m) {
     default:
       return;
   }
-  if (subscription_ && subscription_->attached_count() == 0) EndStream();
+  if (subscription_ && subscription_->attached_count() == 0) {
+    end_reason_ = metrics::Disconnect::kDeleted;
+    EndStream();
+  }
 }
 
 void Connection::FinishLongPoll(const ImmediateAnswer& answer) {
+  long_poll_answered_ = true;
   Unsubscribe();
+  long_poll_answered_ = false;
+  worker_.counters().delivered[static_cast<size_t>(metrics::Transport::kLongPoll)].Add();
   long_poll_.reset();
   ttl_deadline_ = absl::InfiniteFuture();
   RespondAnswer(answer, keep_alive_);
@@ -870,13 +989,48 @@ void Connection::EndStream() {
     }
   } else if (state_ == State::kWebSocket) {
     bytes = codec().websocket_footer_frame();
-    bytes.append(ws::kEmptyCloseFrame.data(), ws::kEmptyCloseFrame.size());
+    if (end_reason_ == metrics::Disconnect::kDrain) {
+      // 1001 "going away": the client should reconnect (to another replica).
+      bytes.append("\x88\x02\x03\xE9", 4);
+    } else {
+      bytes.append(ws::kEmptyCloseFrame.data(), ws::kEmptyCloseFrame.size());
+    }
   }
   Unsubscribe();
   if (!bytes.empty()) Push(Owned(std::move(bytes)));
   close_after_write_ = true;
   deadline_ = worker_.now() + kCloseGrace;
   Flush();
+}
+
+bool Connection::Drain() {
+  keep_alive_ = false;
+  switch (state_) {
+    case State::kStreaming:
+    case State::kWebSocket:
+      if (!subscription_) return false;  // already ending
+      end_reason_ = metrics::Disconnect::kDrain;
+      EndStream();
+      return true;
+    case State::kLongPolling:
+      end_reason_ = metrics::Disconnect::kDrain;
+      long_poll_answered_ = false;
+      Unsubscribe();
+      {
+        ImmediateAnswer answer = LongPollTimeoutAnswer(
+            codec(), *long_poll_, *shared_.store->timed_out_message(),
+            shared_.store->options().timeout_with_body, absl::ToUnixSeconds(worker_.now()));
+        long_poll_.reset();
+        RespondAnswer(answer, /*keep_alive=*/false);
+      }
+      return true;
+    case State::kRequest:
+      // Idle between requests: nothing is lost by closing.
+      if ((!buffer_ || buffer_->size() == 0) && (!parser_ || !parser_->got_some())) Abort();
+      return false;
+    default:
+      return false;
+  }
 }
 
 void Connection::OnTick(absl::Time now) {
@@ -896,6 +1050,7 @@ void Connection::OnTick(absl::Time now) {
     case State::kWebSocket:
       if (!subscription_) return;  // ending
       if (now >= ttl_deadline_) {
+        end_reason_ = metrics::Disconnect::kTtl;
         EndStream();
         return;
       }
@@ -994,8 +1149,16 @@ void Connection::HandleWebSocketInput(absl::string_view data) {
           core::PublishRequest request;
           request.text = std::move(event.payload);
           request.store = location().store_messages;
-          // Errors (memory) are dropped: the socket protocol has no answer for them.
-          (void)shared_.store->PublishToSubscription(*subscription_, request);
+          // Errors (memory) are counted; the socket protocol has no answer for them.
+          absl::StatusOr<std::vector<core::PublishResult>> published =
+              shared_.store->PublishToSubscription(*subscription_, request);
+          metrics::EdgeCounters& counters = worker_.counters();
+          if (published.ok()) {
+            counters.published[static_cast<size_t>(metrics::PublishSource::kWebSocket)].Add(
+                static_cast<int64_t>(published->size()));
+          } else {
+            counters.publish_errors[static_cast<size_t>(metrics::PublishError::kMemory)].Add();
+          }
         }
         break;
       case ws::ClientEventType::kPing:
@@ -1007,6 +1170,7 @@ void Connection::HandleWebSocketInput(absl::string_view data) {
       case ws::ClientEventType::kClose:
       case ws::ClientEventType::kProtocolError:
       case ws::ClientEventType::kMessageTooBig:
+        if (event.type != ws::ClientEventType::kClose) end_reason_ = metrics::Disconnect::kError;
         Unsubscribe();
         Push(Static(ws::kEmptyCloseFrame));
         close_after_write_ = true;
@@ -1015,6 +1179,7 @@ void Connection::HandleWebSocketInput(absl::string_view data) {
         Flush();
         return;
       case ws::ClientEventType::kInvalidUtf8:
+        end_reason_ = metrics::Disconnect::kError;
         Abort();
         return;
     }
@@ -1047,7 +1212,8 @@ void Connection::Flush() {
   buffers.reserve(writing_.size());
   for (const OutBuf& b : writing_) buffers.emplace_back(b.data, b.size);
   write_in_flight_ = true;
-  asio::async_write(socket_, buffers, [self = shared_from_this()](beast::error_code ec, size_t) {
+  asio::async_write(socket_, buffers, [self = shared_from_this()](beast::error_code ec, size_t n) {
+    self->worker_.counters().bytes_sent.Add(static_cast<int64_t>(n));
     self->OnWrite(ec);
   });
 }
@@ -1200,6 +1366,27 @@ class HttpServer::Impl : public core::Fanout {
     });
   }
 
+  void Drain(absl::Duration grace) {
+    draining_.store(true);
+    if (acceptor_) {
+      asio::post(workers_[0]->io(), [this] {
+        beast::error_code ignored;
+        acceptor_->close(ignored);
+      });
+    }
+    const absl::Time start = absl::Now();
+    // Spread the closes over most of the grace period; leave the rest for the
+    // last writes to finish.
+    const absl::Time pace_until = start + grace * 0.8;
+    for (auto& w : workers_) w->StartDrain(pace_until);
+    while (connections() > 0 && absl::Now() < start + grace) {
+      absl::SleepFor(absl::Milliseconds(20));  // main thread, not an I/O thread
+    }
+    Stop();
+  }
+
+  std::atomic<bool> draining_{false};
+
   void Stop() {
     if (stopped_) return;
     stopped_ = true;
@@ -1251,8 +1438,15 @@ HttpServer::~HttpServer() { Stop(); }
 absl::Status HttpServer::Start() { return impl_->Start(); }
 int HttpServer::port() const { return impl_->port_; }
 void HttpServer::Stop() { impl_->Stop(); }
+void HttpServer::Drain(absl::Duration grace) { impl_->Drain(grace); }
+bool HttpServer::draining() const { return impl_->draining_.load(); }
 int HttpServer::worker_count() const { return static_cast<int>(impl_->workers_.size()); }
 std::vector<core::WorkerInfo> HttpServer::Workers() const { return impl_->Workers(); }
 int64_t HttpServer::connections() const { return impl_->connections(); }
+std::vector<const metrics::EdgeCounters*> HttpServer::Counters() const {
+  std::vector<const metrics::EdgeCounters*> out;
+  for (const auto& w : impl_->workers_) out.push_back(&w->counters());
+  return out;
+}
 
 }  // namespace pushgw::gateway

@@ -11,9 +11,11 @@
 #include <vector>
 
 #include "absl/status/status.h"
+#include "absl/time/time.h"
 #include "core/options.h"
 #include "core/stats.h"
 #include "core/store.h"
+#include "metrics/counters.h"
 
 namespace pushgw::gateway {
 
@@ -36,12 +38,20 @@ class HttpServer {
   int port() const;
   // Closes the listener and every connection, then joins the workers.
   void Stop();
+  // Graceful shutdown: stops accepting, ends subscribers with their mode's
+  // proper ending at a paced rate over `grace` (streams get their footer,
+  // EventSource its last chunk, long-polls an answer, WebSockets a 1001 close),
+  // lets requests in progress finish, then Stop()s. Blocks; call from main.
+  void Drain(absl::Duration grace);
+  bool draining() const;
 
   int worker_count() const;
   // One entry per worker: thread id, subscribers, uptime (SPEC §1.8).
   std::vector<core::WorkerInfo> Workers() const;
   // Connections currently open, all workers.
   int64_t connections() const;
+  // Each worker's hot-path counters (read at scrape time; valid while the server lives).
+  std::vector<const metrics::EdgeCounters*> Counters() const;
 
  private:
   class Impl;
