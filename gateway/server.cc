@@ -39,6 +39,7 @@
 #include "gateway/publisher.h"
 #include "gateway/subscriber.h"
 #include "gateway/websocket_codec.h"
+#include "logging/log.h"
 #include "metrics/counters.h"
 
 namespace pushgw::gateway {
@@ -1350,6 +1351,9 @@ class HttpServer::Impl : public core::Fanout {
     acceptor_->async_accept(target.io(), [this, &target](beast::error_code ec, tcp::socket s) {
       if (ec == asio::error::operation_aborted || !acceptor_->is_open()) return;
       if (ec) {
+        static logging::RateLimited accept_errors(absl::Seconds(10));
+        accept_errors.Log(logging::Level::kError, "accept failed",
+                          {{"error", ec.message()}, {"listen", shared_.config.listen.http_listen}});
         // Out of descriptors or similar: retry after a pause instead of spinning.
         auto timer = std::make_shared<asio::steady_timer>(workers_[0]->io());
         timer->expires_after(std::chrono::milliseconds(50));
