@@ -1,6 +1,6 @@
 // pushgw: the composition root. Parses flags, loads the configuration, wires
-// the store, the edge and the maintenance loop together, and owns startup and
-// shutdown. No protocol logic lives here.
+// the store, the edge, the gRPC control plane and the maintenance loop
+// together, and owns startup and shutdown. No protocol logic lives here.
 #include <signal.h>
 #include <sys/resource.h>
 
@@ -18,6 +18,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/time/time.h"
 #include "config/loader.h"
+#include "control/server.h"
 #include "core/clock.h"
 #include "core/store.h"
 #include "gateway/server.h"
@@ -126,9 +127,16 @@ int main(int argc, char** argv) {
 
   config.store.render_slots = pushgw::gateway::HttpServer::RenderSlots(config);
   pushgw::core::Store store(config.store, pushgw::core::RealClock::Get());
+  // Every fan-out and event listener registers before the store is used.
   pushgw::gateway::HttpServer http(config, store);
+  pushgw::control::ControlServer control(config, store, [&http] { return http.Workers(); });
   if (absl::Status s = http.Start(); !s.ok()) {
     fprintf(stderr, "pushgw: %s\n", s.ToString().c_str());
+    return 1;
+  }
+  if (absl::Status s = control.Start(); !s.ok()) {
+    fprintf(stderr, "pushgw: %s\n", s.ToString().c_str());
+    http.Stop();
     return 1;
   }
   Maintenance maintenance(store);
@@ -140,11 +148,22 @@ int main(int argc, char** argv) {
           config.locations.size(), config.listen.static_root.empty() ? "" : ", static files from ",
           config.listen.static_root.c_str(), static_cast<unsigned long long>(files),
           static_cast<unsigned long long>(files > 64 ? files - 64 : 0));
+  fprintf(stderr, "pushgw: listening for gRPC on %s (port %d), %s, %s\n",
+          config.listen.grpc_listen.c_str(), control.port(),
+          control.tls() ? (config.control.tls_client_ca_file.empty() ? "TLS" : "mutual TLS")
+                        : "plaintext",
+          control.authentication() ? "bearer tokens required" : "no authentication");
+  if (control.authentication() && !control.tls()) {
+    fprintf(stderr,
+            "pushgw: warning: gRPC bearer tokens travel in clear text; configure control.tls "
+            "unless the network is trusted\n");
+  }
   fflush(stderr);
 
   int sig = 0;
   sigwait(&stop_signals, &sig);
   fprintf(stderr, "pushgw: %s received, stopping\n", sig == SIGTERM ? "SIGTERM" : "SIGINT");
+  control.Stop();  // health NOT_SERVING, streams end with UNAVAILABLE
   http.Stop();
   return 0;
 }

@@ -7,8 +7,10 @@
 #include <cerrno>
 #include <cstdint>
 #include <cstdio>
+#include <cstdlib>
 #include <memory>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "absl/container/flat_hash_map.h"
@@ -166,12 +168,18 @@ class Validator {
   // header_template at each level, so that inheritance sees one value.
   absl::Status Validate(Config& config);
 
+  // After Validate: the secret of each control.tokens entry (from the config,
+  // the environment or a file), in order. Kept out of the document, so that
+  // tools printing it never print a secret read from elsewhere.
+  std::vector<std::string> TakeTokenSecrets() { return std::move(token_secrets_); }
+
  private:
   absl::Status CheckListeners(v1::Listeners& listeners);
   absl::Status CheckStore(const v1::Store& store);
   absl::Status CheckSettings(LocationSettings& settings, const std::string& level,
                              const v1::Store& store);
   absl::Status CheckLocation(Location& location, const std::string& level);
+  absl::Status CheckControl(v1::Control& control);
 
   absl::Status Error(absl::string_view path, absl::string_view message) const {
     return source_map_.Error(path, message);
@@ -189,11 +197,13 @@ class Validator {
 
   const SourceMap& source_map_;
   const std::string& base_dir_;
+  std::vector<std::string> token_secrets_;
 };
 
 absl::Status Validator::Validate(Config& config) {
   PUSHGW_CONFIG_RETURN_IF_ERROR(CheckListeners(*config.mutable_listeners()));
   PUSHGW_CONFIG_RETURN_IF_ERROR(CheckStore(config.store()));
+  PUSHGW_CONFIG_RETURN_IF_ERROR(CheckControl(*config.mutable_control()));
   PUSHGW_CONFIG_RETURN_IF_ERROR(
       CheckSettings(*config.mutable_location_defaults(), "location_defaults", config.store()));
   if (config.locations().empty()) {
@@ -454,6 +464,136 @@ absl::Status Validator::CheckSettings(LocationSettings& settings, const std::str
   return absl::OkStatus();
 }
 
+// A bearer token travels in an HTTP/2 header: visible ASCII only, no spaces.
+bool IsTokenSecret(absl::string_view token) {
+  return !token.empty() &&
+         std::all_of(token.begin(), token.end(), [](char c) { return c > 0x20 && c < 0x7f; });
+}
+
+absl::Status Validator::CheckControl(v1::Control& control) {
+  if (control.has_tls()) {
+    v1::ControlTls& tls = *control.mutable_tls();
+    if (!tls.has_cert_file() || !tls.has_key_file()) {
+      return Error(tls.has_cert_file() ? "control.tls.key_file" : "control.tls.cert_file",
+                   "required: TLS needs both cert_file and key_file (PEM files)");
+    }
+    if (tls.has_require_client_cert() && !tls.has_client_ca_file()) {
+      return Error("control.tls.require_client_cert",
+                   "needs control.tls.client_ca_file (the CA that client certificates chain to)");
+    }
+    // Read once here so that a missing or unreadable file is a precise
+    // configuration error rather than a failure at startup.
+    struct File {
+      const char* field;
+      bool has;
+      std::string* path;
+    };
+    const File files[] = {
+        {"control.tls.cert_file", tls.has_cert_file(), tls.mutable_cert_file()},
+        {"control.tls.key_file", tls.has_key_file(), tls.mutable_key_file()},
+        {"control.tls.client_ca_file", tls.has_client_ca_file(), tls.mutable_client_ca_file()},
+    };
+    for (const File& file : files) {
+      if (!file.has) continue;
+      if (file.path->empty()) return Error(file.field, "must not be empty (a PEM file)");
+      const std::string resolved = Resolve(base_dir_, *file.path);
+      std::string contents;
+      if (absl::Status read = ReadFile(resolved, DescribeFile(*file.path, resolved), contents);
+          !read.ok()) {
+        return Error(file.field, read.message());
+      }
+      if (!absl::StrContains(contents, "-----BEGIN ")) {
+        return Error(file.field, absl::StrCat(DescribeFile(*file.path, resolved),
+                                              " is not a PEM file (no -----BEGIN line)"));
+      }
+      *file.path = resolved;
+    }
+  }
+
+  absl::flat_hash_map<std::string, int> names;
+  absl::flat_hash_map<std::string, int> secrets;
+  token_secrets_.clear();
+  for (int i = 0; i < control.tokens_size(); ++i) {
+    const v1::ControlToken& token = control.tokens(i);
+    const std::string level = absl::StrCat("control.tokens[", i, "]");
+    auto at = [&level](absl::string_view field) { return absl::StrCat(level, ".", field); };
+    if (!token.has_name() || token.name().empty()) {
+      return Error(at("name"), "required: a name for logs (e.g. backend)");
+    }
+    if (auto [first, inserted] = names.emplace(token.name(), i); !inserted) {
+      return Error(at("name"), absl::StrCat(Quote(token.name()),
+                                            " is already used by "
+                                            "control.tokens[",
+                                            first->second, "]"));
+    }
+    if (token.role() == v1::TOKEN_ROLE_UNSPECIFIED) {
+      return Error(at("role"), "required: publisher or admin");
+    }
+    std::string secret;
+    switch (token.secret_case()) {
+      case v1::ControlToken::kToken:
+        secret = token.token();
+        if (!IsTokenSecret(secret)) {
+          return Error(at("token"), "must be non-empty printable ASCII without spaces");
+        }
+        break;
+      case v1::ControlToken::kTokenEnv: {
+        const char* value = std::getenv(token.token_env().c_str());
+        if (value == nullptr || *value == '\0') {
+          return Error(at("token_env"),
+                       absl::StrCat("environment variable ", Quote(token.token_env()),
+                                    " is not set or empty"));
+        }
+        secret = std::string(absl::StripAsciiWhitespace(value));
+        if (!IsTokenSecret(secret)) {
+          return Error(at("token_env"),
+                       absl::StrCat("environment variable ", Quote(token.token_env()),
+                                    " must hold printable ASCII without spaces"));
+        }
+        break;
+      }
+      case v1::ControlToken::kTokenFile: {
+        const std::string resolved = Resolve(base_dir_, token.token_file());
+        std::string contents;
+        if (absl::Status read =
+                ReadFile(resolved, DescribeFile(token.token_file(), resolved), contents);
+            !read.ok()) {
+          return Error(at("token_file"), read.message());
+        }
+        secret = std::string(absl::StripAsciiWhitespace(contents));
+        if (!IsTokenSecret(secret)) {
+          return Error(at("token_file"),
+                       absl::StrCat(DescribeFile(token.token_file(), resolved),
+                                    " must hold one token: printable ASCII without spaces"));
+        }
+        break;
+      }
+      case v1::ControlToken::SECRET_NOT_SET:
+        return Error(level,
+                     "set one of token, token_env (an environment variable) or "
+                     "token_file");
+    }
+    if (auto [first, inserted] = secrets.emplace(secret, i); !inserted) {
+      return Error(level, absl::StrCat("same token as control.tokens[", first->second,
+                                       "]; give each its own"));
+    }
+    token_secrets_.push_back(std::move(secret));
+  }
+
+  PUSHGW_CONFIG_RETURN_IF_ERROR(Positive(control.has_max_message_size(), control.max_message_size(),
+                                         "control.max_message_size", " (e.g. 1m)"));
+  PUSHGW_CONFIG_RETURN_IF_ERROR(Positive(control.has_idempotency_max_keys(),
+                                         control.idempotency_max_keys(),
+                                         "control.idempotency_max_keys", " (e.g. 100000)"));
+  PUSHGW_CONFIG_RETURN_IF_ERROR(Positive(control.has_subscribe_queue_max_messages(),
+                                         control.subscribe_queue_max_messages(),
+                                         "control.subscribe_queue_max_messages", " (e.g. 4096)"));
+  PUSHGW_CONFIG_RETURN_IF_ERROR(Positive(control.has_subscribe_queue_max_bytes(),
+                                         control.subscribe_queue_max_bytes(),
+                                         "control.subscribe_queue_max_bytes", " (e.g. 8m)"));
+  return absl::OkStatus();
+}
+
 absl::Status Validator::CheckLocation(Location& location, const std::string& level) {
   const std::string path_field = absl::StrCat(level, ".path");
   if (!location.has_path()) return Error(path_field, "required (e.g. /pub or /sub/)");
@@ -617,8 +757,47 @@ core::LocationOptions ToLocationOptions(const Location& location, const Location
   return out;
 }
 
-// `config` has passed Validate().
-core::ServerConfig ToServerConfig(const Config& config) {
+core::ControlOptions ToControlOptions(const v1::Control& control,
+                                      const std::vector<std::string>& token_secrets) {
+  core::ControlOptions out;
+  if (control.has_tls()) {
+    const v1::ControlTls& tls = control.tls();
+    out.tls_cert_file = tls.cert_file();
+    out.tls_key_file = tls.key_file();
+    out.tls_client_ca_file = tls.client_ca_file();
+    if (tls.has_require_client_cert()) out.tls_require_client_cert = tls.require_client_cert();
+  }
+  for (int i = 0; i < control.tokens_size(); ++i) {
+    const v1::ControlToken& token = control.tokens(i);
+    out.tokens.push_back(core::ControlToken{token.name(),
+                                            token.role() == v1::TOKEN_ROLE_ADMIN
+                                                ? core::ControlRole::kAdmin
+                                                : core::ControlRole::kPublisher,
+                                            token_secrets[i]});
+  }
+  if (control.has_store_messages()) out.store_messages = control.store_messages();
+  if (control.has_max_message_size()) out.max_message_size = control.max_message_size();
+  if (control.has_idempotency_window()) {
+    out.idempotency_window = ToDuration(control.idempotency_window());
+  }
+  if (control.has_idempotency_max_keys()) {
+    out.idempotency_max_keys = control.idempotency_max_keys();
+  }
+  if (control.has_subscribe_queue_max_messages()) {
+    out.subscribe_queue_max_messages = control.subscribe_queue_max_messages();
+  }
+  if (control.has_subscribe_queue_max_bytes()) {
+    out.subscribe_queue_max_bytes = control.subscribe_queue_max_bytes();
+  }
+  if (control.slow_consumer_policy() == v1::SLOW_CONSUMER_POLICY_DROP_OLDEST) {
+    out.slow_consumer_policy = core::SlowConsumerPolicy::kDropOldest;
+  }
+  return out;
+}
+
+// `config` has passed Validate(), which read `token_secrets`.
+core::ServerConfig ToServerConfig(const Config& config,
+                                  const std::vector<std::string>& token_secrets) {
   core::ServerConfig out;
 
   const v1::Listeners& listeners = config.listeners();
@@ -667,26 +846,39 @@ core::ServerConfig ToServerConfig(const Config& config) {
   for (const Location& location : config.locations()) {
     out.locations.push_back(ToLocationOptions(location, config.location_defaults(), s));
   }
+  out.control = ToControlOptions(config.control(), token_secrets);
   return out;
+}
+
+// Parses and validates; `token_secrets` receives the control tokens' secrets.
+absl::Status LoadValidated(absl::string_view yaml, absl::string_view source_name,
+                           const std::string& base_dir, Config& config,
+                           std::vector<std::string>& token_secrets) {
+  SourceMap source_map{std::string(source_name)};
+  PUSHGW_CONFIG_RETURN_IF_ERROR(ParseYamlToProto(yaml, source_map, config));
+  Validator validator(source_map, base_dir);
+  PUSHGW_CONFIG_RETURN_IF_ERROR(validator.Validate(config));
+  token_secrets = validator.TakeTokenSecrets();
+  return absl::OkStatus();
 }
 
 }  // namespace
 
 absl::StatusOr<Config> LoadConfigProto(absl::string_view yaml, absl::string_view source_name,
                                        const std::string& base_dir) {
-  SourceMap source_map{std::string(source_name)};
   Config config;
-  PUSHGW_CONFIG_RETURN_IF_ERROR(ParseYamlToProto(yaml, source_map, config));
-  PUSHGW_CONFIG_RETURN_IF_ERROR(Validator(source_map, base_dir).Validate(config));
+  std::vector<std::string> token_secrets;
+  PUSHGW_CONFIG_RETURN_IF_ERROR(LoadValidated(yaml, source_name, base_dir, config, token_secrets));
   return config;
 }
 
 absl::StatusOr<core::ServerConfig> LoadConfigYaml(absl::string_view yaml,
                                                   absl::string_view source_name,
                                                   const std::string& base_dir) {
-  absl::StatusOr<Config> config = LoadConfigProto(yaml, source_name, base_dir);
-  if (!config.ok()) return config.status();
-  return ToServerConfig(*config);
+  Config config;
+  std::vector<std::string> token_secrets;
+  PUSHGW_CONFIG_RETURN_IF_ERROR(LoadValidated(yaml, source_name, base_dir, config, token_secrets));
+  return ToServerConfig(config, token_secrets);
 }
 
 absl::StatusOr<core::ServerConfig> LoadConfigFile(const std::string& path) {

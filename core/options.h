@@ -105,10 +105,47 @@ struct ListenerOptions {
   absl::Duration keepalive_timeout = absl::Seconds(75);
 };
 
+// Who may call the gRPC control plane: a bearer token and its role. The
+// publisher role may publish, read channels and statistics, subscribe and watch
+// events; admin may also delete channels.
+enum class ControlRole { kPublisher, kAdmin };
+
+struct ControlToken {
+  std::string name;  // for logs and idempotency scoping; never the secret
+  ControlRole role = ControlRole::kPublisher;
+  std::string token;  // the secret, already read from the config, env or file
+};
+
+// The gRPC control plane (pushgw additions; see proto/pushgw/control/v1).
+struct ControlOptions {
+  // TLS: PEM files, resolved against the config file's directory. Both empty:
+  // plaintext. client_ca_file enables client certificates (mutual TLS).
+  std::string tls_cert_file;
+  std::string tls_key_file;
+  std::string tls_client_ca_file;
+  bool tls_require_client_cert = true;  // with client_ca_file: reject clients without one
+  // Empty: no authentication (local use).
+  std::vector<ControlToken> tokens;
+  // Publish defaults and limits.
+  bool store_messages = true;
+  uint64_t max_message_size = uint64_t{1} << 20;
+  // Idempotency keys are remembered this long, at most this many (oldest
+  // forgotten first). A zero window disables idempotency keys.
+  absl::Duration idempotency_window = absl::Minutes(5);
+  size_t idempotency_max_keys = 100000;
+  // A Subscribe or WatchEvents stream whose unsent backlog exceeds these is a
+  // slow consumer: disconnected (RESOURCE_EXHAUSTED) or its oldest queued
+  // messages dropped.
+  size_t subscribe_queue_max_messages = 4096;
+  uint64_t subscribe_queue_max_bytes = uint64_t{8} << 20;
+  SlowConsumerPolicy slow_consumer_policy = SlowConsumerPolicy::kDisconnect;
+};
+
 struct ServerConfig {
   ListenerOptions listen;
   StoreOptions store;
   std::vector<LocationOptions> locations;
+  ControlOptions control;
 };
 
 }  // namespace pushgw::core

@@ -1,13 +1,13 @@
 #!/usr/bin/env bash
-# Drives the pushgw binary as a process: default layout on port 0, a publish
-# and a stored-message poll over curl, SIGTERM -> exit 0; a bad config file ->
-# exit 2 with an error naming the field.
+# Drives the pushgw binary as a process: default layout on port 0 (HTTP and
+# gRPC), a publish and a stored-message poll over curl, SIGTERM -> exit 0; a
+# bad config file -> exit 2 with an error naming the field.
 set -euo pipefail
 bin="$1"
 tmp="${TEST_TMPDIR:-$(mktemp -d)}"
 log="$tmp/pushgw.log"
 
-"$bin" --http_listen=127.0.0.1:0 --workers=2 2>"$log" &
+"$bin" --http_listen=127.0.0.1:0 --grpc_listen=127.0.0.1:0 --workers=2 2>"$log" &
 pid=$!
 trap 'kill $pid 2>/dev/null || true' EXIT
 
@@ -20,6 +20,8 @@ for _ in $(seq 1 500); do
 done
 [[ -n "$port" ]] || { cat "$log"; echo "FAIL: no port in the log"; exit 1; }
 grep -q "open-file limit" "$log" || { cat "$log"; echo "FAIL: no capacity line"; exit 1; }
+grep -q "listening for gRPC on 127.0.0.1:0 (port [1-9][0-9]*), plaintext, no authentication" "$log" ||
+  { cat "$log"; echo "FAIL: no gRPC line"; exit 1; }
 
 body=$(curl -sS -d 'hi' "http://127.0.0.1:$port/pub?id=ch1")
 expected='{"channel": "ch1", "published_messages": 1, "stored_messages": 1, "subscribers": 0}'

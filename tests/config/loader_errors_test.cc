@@ -370,5 +370,72 @@ TEST(LoaderErrorsTest, HeaderInjectionIsRefused) {
             "without control characters (e.g. text/plain)");
 }
 
+TEST(LoaderErrorsTest, ControlTokens) {
+  EXPECT_EQ(ErrorOf(absl::StrCat("control:\n  tokens: [{role: admin, token: x}]\n", kOneLocation)),
+            "test.yaml:2:12: control.tokens[0].name: required: a name for logs (e.g. backend)");
+  EXPECT_EQ(ErrorOf(absl::StrCat("control:\n  tokens: [{name: a, token: x}]\n", kOneLocation)),
+            "test.yaml:2:12: control.tokens[0].role: required: publisher or admin");
+  EXPECT_EQ(ErrorOf(absl::StrCat("control:\n  tokens: [{name: a, role: reader, token: x}]\n",
+                                 kOneLocation)),
+            "test.yaml:2:28: control.tokens[0].role: invalid value \"reader\" (expected one of: "
+            "publisher, admin)");
+  EXPECT_EQ(ErrorOf(absl::StrCat("control:\n  tokens: [{name: a, role: admin}]\n", kOneLocation)),
+            "test.yaml:2:12: control.tokens[0]: set one of token, token_env (an environment "
+            "variable) or token_file");
+  EXPECT_EQ(ErrorOf(absl::StrCat("control:\n  tokens: [{name: a, role: admin, token: \"a b\"}]\n",
+                                 kOneLocation)),
+            "test.yaml:2:42: control.tokens[0].token: must be non-empty printable ASCII without "
+            "spaces");
+  EXPECT_EQ(ErrorOf(absl::StrCat("control:\n  tokens:\n    - {name: a, role: admin, token: x}\n",
+                                 "    - {name: a, role: publisher, token: y}\n", kOneLocation)),
+            "test.yaml:4:14: control.tokens[1].name: \"a\" is already used by control.tokens[0]");
+  EXPECT_EQ(ErrorOf(absl::StrCat("control:\n  tokens:\n    - {name: a, role: admin, token: x}\n",
+                                 "    - {name: b, role: publisher, token: x}\n", kOneLocation)),
+            "test.yaml:4:7: control.tokens[1]: same token as control.tokens[0]; give each its own");
+  unsetenv("PUSHGW_TEST_UNSET_TOKEN");
+  EXPECT_EQ(ErrorOf(absl::StrCat("control:\n  tokens: [{name: a, role: admin, token_env: "
+                                 "PUSHGW_TEST_UNSET_TOKEN}]\n",
+                                 kOneLocation)),
+            "test.yaml:2:46: control.tokens[0].token_env: environment variable "
+            "\"PUSHGW_TEST_UNSET_TOKEN\" is not set or empty");
+  EXPECT_THAT(ErrorOf(absl::StrCat("control:\n  tokens: [{name: a, role: admin, token_file: "
+                                   "/nonexistent/token}]\n",
+                                   kOneLocation)),
+              HasSubstr("control.tokens[0].token_file: cannot read \"/nonexistent/token\""));
+}
+
+TEST(LoaderErrorsTest, ControlTlsAndLimits) {
+  EXPECT_EQ(ErrorOf(absl::StrCat("control:\n  tls: {cert_file: a.pem}\n", kOneLocation)),
+            "test.yaml:2:8: control.tls.key_file: required: TLS needs both cert_file and "
+            "key_file (PEM files)");
+  EXPECT_THAT(ErrorOf(absl::StrCat("control:\n  tls: {cert_file: /nonexistent/a.pem, key_file: "
+                                   "/nonexistent/a.key}\n",
+                                   kOneLocation)),
+              HasSubstr("control.tls.cert_file: cannot read \"/nonexistent/a.pem\""));
+  const std::string dir = TempDir();
+  {
+    std::ofstream out(dir + "/not_pem.txt");
+    out << "hello";
+  }
+  EXPECT_EQ(ErrorOf(absl::StrCat("control:\n  tls: {cert_file: not_pem.txt, key_file: "
+                                 "not_pem.txt}\n",
+                                 kOneLocation),
+                    dir),
+            absl::StrCat("test.yaml:2:20: control.tls.cert_file: \"not_pem.txt\" (\"", dir,
+                         "/not_pem.txt\") is not a PEM file (no -----BEGIN line)"));
+  EXPECT_EQ(ErrorOf(absl::StrCat("control:\n  tls: {require_client_cert: true, cert_file: a, "
+                                 "key_file: b}\n",
+                                 kOneLocation)),
+            "test.yaml:2:30: control.tls.require_client_cert: needs control.tls.client_ca_file "
+            "(the CA that client certificates chain to)");
+  EXPECT_EQ(ErrorOf(absl::StrCat("control: {max_message_size: 0}\n", kOneLocation)),
+            "test.yaml:1:29: control.max_message_size: must be > 0 (e.g. 1m)");
+  EXPECT_EQ(ErrorOf(absl::StrCat("control: {subscribe_queue_max_messages: 0}\n", kOneLocation)),
+            "test.yaml:1:41: control.subscribe_queue_max_messages: must be > 0 (e.g. 4096)");
+  EXPECT_EQ(ErrorOf(absl::StrCat("control: {idempotency_window: -1s}\n", kOneLocation)),
+            "test.yaml:1:31: control.idempotency_window: invalid duration \"-1s\" (must not "
+            "be negative)");
+}
+
 }  // namespace
 }  // namespace pushgw::config

@@ -299,6 +299,80 @@ locations:
   EXPECT_EQ(config.locations[1].channels_source, core::ChannelsSource::kPath);
 }
 
+TEST(LoaderTest, ControlDefaultsAreOffAndPlaintext) {
+  const ServerConfig config = LoadOrDie(R"(
+locations:
+  - {path: /pub, type: publisher, channels_path: {query_argument: id}}
+)");
+  const core::ControlOptions defaults;
+  EXPECT_TRUE(config.control.tokens.empty());
+  EXPECT_TRUE(config.control.tls_cert_file.empty());
+  EXPECT_TRUE(config.control.store_messages);
+  EXPECT_EQ(config.control.max_message_size, defaults.max_message_size);
+  EXPECT_EQ(config.control.idempotency_window, absl::Minutes(5));
+  EXPECT_EQ(config.control.subscribe_queue_max_messages, defaults.subscribe_queue_max_messages);
+  EXPECT_EQ(config.control.slow_consumer_policy, core::SlowConsumerPolicy::kDisconnect);
+}
+
+TEST(LoaderTest, ControlTokensTlsAndLimits) {
+  const std::string dir = TempDir() + "/control";
+  ASSERT_EQ(std::system(("mkdir -p " + dir + "/tls").c_str()), 0);
+  WriteFile(dir + "/tls/server.pem", "-----BEGIN CERTIFICATE-----\n");
+  WriteFile(dir + "/tls/server.key", "-----BEGIN PRIVATE KEY-----\n");
+  WriteFile(dir + "/tls/ca.pem", "-----BEGIN CERTIFICATE-----\n");
+  WriteFile(dir + "/admin.token", "  s3cret-admin\n");
+  ASSERT_EQ(setenv("PUSHGW_TEST_PUBLISHER_TOKEN", "from-env", 1), 0);
+  WriteFile(dir + "/pushgw.yaml", R"(
+control:
+  tls: {cert_file: tls/server.pem, key_file: tls/server.key, client_ca_file: tls/ca.pem,
+        require_client_cert: false}
+  tokens:
+    - {name: backend, role: publisher, token_env: PUSHGW_TEST_PUBLISHER_TOKEN}
+    - {name: ops, role: admin, token_file: admin.token}
+    - {name: dev, role: publisher, token: literal}
+  store_messages: false
+  max_message_size: 64k
+  idempotency_window: 30s
+  idempotency_max_keys: 10
+  subscribe_queue_max_messages: 16
+  subscribe_queue_max_bytes: 1m
+  slow_consumer_policy: drop-oldest
+locations:
+  - {path: /pub, type: publisher, channels_path: {query_argument: id}}
+)");
+  absl::StatusOr<ServerConfig> config = LoadConfigFile(dir + "/pushgw.yaml");
+  ASSERT_TRUE(config.ok()) << config.status();
+  const core::ControlOptions& control = config->control;
+  EXPECT_EQ(control.tls_cert_file, dir + "/tls/server.pem");
+  EXPECT_EQ(control.tls_key_file, dir + "/tls/server.key");
+  EXPECT_EQ(control.tls_client_ca_file, dir + "/tls/ca.pem");
+  EXPECT_FALSE(control.tls_require_client_cert);
+  ASSERT_EQ(control.tokens.size(), 3u);
+  EXPECT_EQ(control.tokens[0].name, "backend");
+  EXPECT_EQ(control.tokens[0].role, core::ControlRole::kPublisher);
+  EXPECT_EQ(control.tokens[0].token, "from-env");
+  EXPECT_EQ(control.tokens[1].role, core::ControlRole::kAdmin);
+  EXPECT_EQ(control.tokens[1].token, "s3cret-admin");  // whitespace trimmed
+  EXPECT_EQ(control.tokens[2].token, "literal");
+  EXPECT_FALSE(control.store_messages);
+  EXPECT_EQ(control.max_message_size, 65536u);
+  EXPECT_EQ(control.idempotency_window, absl::Seconds(30));
+  EXPECT_EQ(control.idempotency_max_keys, 10u);
+  EXPECT_EQ(control.subscribe_queue_max_messages, 16u);
+  EXPECT_EQ(control.subscribe_queue_max_bytes, uint64_t{1} << 20);
+  EXPECT_EQ(control.slow_consumer_policy, core::SlowConsumerPolicy::kDropOldest);
+
+  // The document as written never carries secrets read from elsewhere.
+  absl::StatusOr<v1::Config> proto = LoadConfigProto(
+      "control: {tokens: [{name: a, role: admin, token_env: "
+      "PUSHGW_TEST_PUBLISHER_TOKEN}]}\nlocations: [{path: /p, type: publisher, "
+      "channels_path: {query_argument: id}}]\n",
+      "inline.yaml", dir);
+  ASSERT_TRUE(proto.ok()) << proto.status();
+  EXPECT_EQ(proto->control().tokens(0).token_env(), "PUSHGW_TEST_PUBLISHER_TOKEN");
+  EXPECT_FALSE(proto->control().tokens(0).has_token());
+}
+
 TEST(LoaderTest, LoadConfigProtoKeepsTheDocumentAsWritten) {
   absl::StatusOr<v1::Config> proto = LoadConfigProto(DefaultConfigYaml(), "default.yaml", "");
   ASSERT_TRUE(proto.ok()) << proto.status();
