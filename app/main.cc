@@ -4,6 +4,8 @@
 #include <signal.h>
 #include <sys/resource.h>
 
+#include <algorithm>
+#include <atomic>
 #include <chrono>
 #include <condition_variable>
 #include <cstdio>
@@ -21,7 +23,10 @@
 #include "control/server.h"
 #include "core/clock.h"
 #include "core/store.h"
+#include "gateway/admin_server.h"
 #include "gateway/server.h"
+#include "logging/log.h"
+#include "metrics/collector.h"
 
 ABSL_FLAG(std::string, config, "",
           "YAML configuration file (default: the embedded reference layout)");
@@ -34,6 +39,16 @@ ABSL_FLAG(std::string, admin_listen, "",
 ABSL_FLAG(std::string, static_root, "", "directory served for paths no location matches");
 ABSL_FLAG(int, workers, -1, "I/O worker threads (0: one per core; overrides the config)");
 ABSL_FLAG(bool, print_default_config, false, "print the embedded default configuration and exit");
+ABSL_FLAG(std::string, log_level, "info",
+          "least severe log level written: debug, info, warn, error");
+ABSL_FLAG(bool, access_log, false, "log every HTTP request (overrides the config)");
+
+#ifndef PUSHGW_VERSION
+#define PUSHGW_VERSION "0.1.0"
+#endif
+#ifndef PUSHGW_COMMIT
+#define PUSHGW_COMMIT "unknown"
+#endif
 
 namespace {
 
@@ -89,6 +104,13 @@ int main(int argc, char** argv) {
   absl::SetProgramUsageMessage(
       "pushgw: a push gateway compatible with the nginx push stream module");
   absl::ParseCommandLine(argc, argv);
+  pushgw::logging::Level level;
+  if (!pushgw::logging::ParseLevel(absl::GetFlag(FLAGS_log_level), &level)) {
+    fprintf(stderr, "pushgw: --log_level: unknown level \"%s\" (debug, info, warn, error)\n",
+            absl::GetFlag(FLAGS_log_level).c_str());
+    return 2;
+  }
+  pushgw::logging::SetMinLevel(level);
 
   if (absl::GetFlag(FLAGS_print_default_config)) {
     absl::string_view yaml = pushgw::config::DefaultConfigYaml();
@@ -114,6 +136,7 @@ int main(int argc, char** argv) {
   if (!absl::GetFlag(FLAGS_static_root).empty())
     config.listen.static_root = absl::GetFlag(FLAGS_static_root);
   if (absl::GetFlag(FLAGS_workers) >= 0) config.listen.workers = absl::GetFlag(FLAGS_workers);
+  if (absl::GetFlag(FLAGS_access_log)) config.listen.access_log = true;
 
   // Block the stop signals in every thread; main waits for them below.
   sigset_t stop_signals;
@@ -141,6 +164,30 @@ int main(int argc, char** argv) {
   }
   Maintenance maintenance(store);
 
+  std::atomic<bool> ready{true};
+  pushgw::metrics::Sources sources;
+  sources.store = [&store] {
+    pushgw::metrics::StoreFigures figures;
+    figures.summary = store.GetSummary();
+    figures.memory_bytes = static_cast<int64_t>(store.memory_used());
+    return figures;
+  };
+  sources.edge = [&http] { return http.Counters(); };
+  sources.connections = [&http] { return http.connections(); };
+  sources.version = PUSHGW_VERSION;
+  sources.commit = PUSHGW_COMMIT;
+  pushgw::metrics::Metrics metrics(std::move(sources));
+  pushgw::gateway::AdminServer::Handlers admin_handlers;
+  admin_handlers.metrics = [&metrics] { return metrics.Scrape(); };
+  admin_handlers.ready = [&ready, &http] { return ready.load() && !http.draining(); };
+  pushgw::gateway::AdminServer admin(config.listen.admin_listen, admin_handlers);
+  if (absl::Status s = admin.Start(); !s.ok()) {
+    fprintf(stderr, "pushgw: %s\n", s.ToString().c_str());
+    control.Stop();
+    http.Stop();
+    return 1;
+  }
+
   fprintf(stderr,
           "pushgw: listening for HTTP on %s (port %d), %d workers, %zu locations%s%s\n"
           "pushgw: open-file limit %llu: room for about %llu connections\n",
@@ -148,6 +195,8 @@ int main(int argc, char** argv) {
           config.locations.size(), config.listen.static_root.empty() ? "" : ", static files from ",
           config.listen.static_root.c_str(), static_cast<unsigned long long>(files),
           static_cast<unsigned long long>(files > 64 ? files - 64 : 0));
+  fprintf(stderr, "pushgw: admin (metrics, health) on %s (admin port %d)\n",
+          config.listen.admin_listen.c_str(), admin.port());
   fprintf(stderr, "pushgw: listening for gRPC on %s (port %d), %s, %s\n",
           config.listen.grpc_listen.c_str(), control.port(),
           control.tls() ? (config.control.tls_client_ca_file.empty() ? "TLS" : "mutual TLS")
@@ -162,8 +211,19 @@ int main(int argc, char** argv) {
 
   int sig = 0;
   sigwait(&stop_signals, &sig);
-  fprintf(stderr, "pushgw: %s received, stopping\n", sig == SIGTERM ? "SIGTERM" : "SIGINT");
+  // Drain: readiness false at once (load balancers stop sending), gRPC health
+  // NOT_SERVING and its streams end, then the edge closes subscribers at a
+  // paced rate with their proper endings. SIGINT is the impatient version.
+  ready = false;
+  const absl::Duration grace = sig == SIGTERM
+                                   ? config.listen.drain_grace_period
+                                   : std::min(config.listen.drain_grace_period, absl::Seconds(5));
+  pushgw::logging::Info("draining", {{"signal", sig == SIGTERM ? "SIGTERM" : "SIGINT"},
+                                     {"grace", absl::FormatDuration(grace)},
+                                     {"connections", std::to_string(http.connections())}});
   control.Stop();  // health NOT_SERVING, streams end with UNAVAILABLE
-  http.Stop();
+  http.Drain(grace);
+  admin.Stop();
+  pushgw::logging::Info("stopped");
   return 0;
 }

@@ -278,6 +278,9 @@ absl::Status Validator::CheckListeners(v1::Listeners& listeners) {
   PUSHGW_CONFIG_RETURN_IF_ERROR(Positive(listeners.has_keepalive_timeout(),
                                          listeners.keepalive_timeout(),
                                          "listeners.keepalive_timeout", " (e.g. 75s)"));
+  PUSHGW_CONFIG_RETURN_IF_ERROR(Positive(listeners.has_drain_grace_period(),
+                                         listeners.drain_grace_period(),
+                                         "listeners.drain_grace_period", " (e.g. 30s)"));
   if (listeners.has_static_root() && !listeners.static_root().empty()) {
     const std::string resolved = Resolve(base_dir_, listeners.static_root());
     struct stat info;
@@ -810,6 +813,10 @@ core::ServerConfig ToServerConfig(const Config& config,
   if (listeners.has_request_header_timeout()) {
     out.listen.request_header_timeout = ToDuration(listeners.request_header_timeout());
   }
+  if (listeners.has_drain_grace_period()) {
+    out.listen.drain_grace_period = ToDuration(listeners.drain_grace_period());
+  }
+  if (listeners.has_access_log()) out.listen.access_log = listeners.access_log();
   if (listeners.has_keepalive_timeout()) {
     out.listen.keepalive_timeout = ToDuration(listeners.keepalive_timeout());
   }

@@ -103,6 +103,8 @@ struct ListenerOptions {
   size_t max_header_bytes = 16 * 1024;
   absl::Duration request_header_timeout = absl::Seconds(30);
   absl::Duration keepalive_timeout = absl::Seconds(75);
+  absl::Duration drain_grace_period = absl::Seconds(30);
+  bool access_log = false;
 };
 
 // Who may call the gRPC control plane: a bearer token and its role. The

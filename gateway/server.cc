@@ -279,6 +279,7 @@ class Connection : public std::enable_shared_from_this<Connection> {
   }
   void CountPublish(const HttpRequest& request, absl::string_view decoded_path,
                     const HttpResponse& response);
+  void AccessLog(int status);
   const LocationCodec& codec() const { return *shared_.codecs[route_]; }
 
   void ReadRequest();
@@ -325,6 +326,7 @@ class Connection : public std::enable_shared_from_this<Connection> {
   metrics::Transport transport_ = metrics::Transport::kStream;  // while subscribed
   metrics::Disconnect end_reason_ = metrics::Disconnect::kClient;
   bool long_poll_answered_ = false;  // a long-poll that ends by its answer is no disconnect
+  std::string access_request_;       // "METHOD target" when the access log is on
 
   // Request phase only; released once the connection subscribes.
   std::unique_ptr<beast::flat_buffer> buffer_;
@@ -574,8 +576,17 @@ void Connection::OnRequest(beast::error_code ec) {
   Dispatch(std::move(request), route);
 }
 
+void Connection::AccessLog(int status) {
+  if (access_request_.empty()) return;
+  logging::Info("access", {{"request", access_request_}, {"status", std::to_string(status)}});
+  access_request_.clear();
+}
+
 void Connection::Dispatch(HttpRequest request, const Route& route) {
   route_ = route.location;
+  if (shared_.config.listen.access_log) {
+    access_request_ = absl::StrCat(request.method, " ", request.target);
+  }
   if (route_ < 0) {
     ServeStatic(request, route);
     return;
@@ -635,6 +646,7 @@ void Connection::CountPublish(const HttpRequest& request, absl::string_view deco
 
 void Connection::Respond(const HttpResponse& response, bool keep_alive) {
   worker_.counters().CountResponse(location_kind(), response.status);
+  AccessLog(response.status);
   if (worker_.draining()) keep_alive = false;
   state_ = State::kResponding;
   Push(Owned(SerializeResponse(response, keep_alive)));
@@ -652,6 +664,7 @@ void Connection::RespondAnswer(const ImmediateAnswer& answer, bool keep_alive) {
     return;
   }
   worker_.counters().CountResponse(location_kind(), answer.response.status);
+  AccessLog(answer.response.status);
   if (worker_.draining()) keep_alive = false;
   state_ = State::kResponding;
   const bool chunked = version11_;  // SPEC §0.1: chunked for every HTTP/1.1 request
@@ -742,6 +755,7 @@ void Connection::StartSubscriber(SubscriberPlan plan, const HttpRequest& request
   }
   state_ = State::kStreaming;
   worker_.counters().CountResponse(metrics::LocationKind::kSubscriber, 200);
+  AccessLog(200);
   padding_ = plan.padding;
   std::string bytes = SerializeStreamingHead(plan.head, chunked_, keep_alive_ && chunked_);
   for (const std::string& piece : plan.first_pieces) {
@@ -769,6 +783,7 @@ void Connection::StartWebSocket(WebSocketPlan plan) {
   }
   state_ = State::kWebSocket;
   worker_.counters().CountResponse(metrics::LocationKind::kSubscriber, 101);
+  AccessLog(101);
   std::string bytes = std::move(plan.handshake);
   if (!plan.close_frame.empty()) {
     bytes += plan.close_frame;

@@ -7,7 +7,10 @@ bin="$1"
 tmp="${TEST_TMPDIR:-$(mktemp -d)}"
 log="$tmp/pushgw.log"
 
-"$bin" --http_listen=127.0.0.1:0 --grpc_listen=127.0.0.1:0 --workers=2 2>"$log" &
+# The default layout plus a short drain: load the embedded one and append.
+"$bin" --print_default_config | sed 's/^listeners:$/listeners:\n  drain_grace_period: 2s/' > "$tmp/layout.yaml"
+"$bin" --config="$tmp/layout.yaml" --http_listen=127.0.0.1:0 --grpc_listen=127.0.0.1:0 \
+  --admin_listen=127.0.0.1:0 --workers=2 2>"$log" &
 pid=$!
 trap 'kill $pid 2>/dev/null || true' EXIT
 
@@ -27,13 +30,41 @@ body=$(curl -sS -d 'hi' "http://127.0.0.1:$port/pub?id=ch1")
 expected='{"channel": "ch1", "published_messages": 1, "stored_messages": 1, "subscribers": 0}'
 [[ "$body" == "$expected"$'\r' ]] || { echo "FAIL: publish answered [$body]"; exit 1; }
 
+admin=$(sed -n 's/.*(admin port \([0-9]*\)).*/\1/p' "$log" | head -n1)
+[[ -n "$admin" ]] || { cat "$log"; echo "FAIL: no admin port in the log"; exit 1; }
+[[ "$(curl -sS "http://127.0.0.1:$admin/healthz")" == "ok" ]] || { echo "FAIL: /healthz"; exit 1; }
+[[ "$(curl -sS -o /dev/null -w '%{http_code}' "http://127.0.0.1:$admin/readyz")" == "200" ]] ||
+  { echo "FAIL: /readyz before drain"; exit 1; }
+curl -sS "http://127.0.0.1:$admin/metrics" > "$tmp/metrics.txt"
+grep -q '^pushgw_messages_published_total{source="http"} 1$' "$tmp/metrics.txt" ||
+  { cat "$tmp/metrics.txt"; echo "FAIL: metrics"; exit 1; }
+grep -q '^pushgw_build_info{version="[^"]*",commit="[^"]*"} 1$' "$tmp/metrics.txt" ||
+  { echo "FAIL: build_info"; exit 1; }
+
 polled=$(curl -sS "http://127.0.0.1:$port/lp/ch1.b1")
 [[ "$polled" == '{"id":1,"channel":"ch1","text":"hi", "tag":"1", "time":"'*'", "eventid":""}' ]] ||
   { echo "FAIL: long-poll answered [$polled]"; exit 1; }
 
+# SIGTERM with an EventSource subscriber: it gets its stream's end, the
+# process exits 0 within the 2 s grace.
+curl -sS -N "http://127.0.0.1:$port/ev/ch1" > "$tmp/ev.out" &
+curl_pid=$!
+for _ in $(seq 1 500); do
+  [[ -s "$tmp/ev.out" ]] && break
+  sleep 0.01
+done
+start=$(date +%s%N)
 kill -TERM $pid
+set +e
 wait $pid
 rc=$?
+wait $curl_pid
+curl_rc=$?
+set -e
+elapsed_ms=$(( ($(date +%s%N) - start) / 1000000 ))
+[[ $curl_rc -eq 0 ]] || { echo "FAIL: the EventSource stream did not end cleanly ($curl_rc)"; exit 1; }
+[[ $elapsed_ms -lt 3000 ]] || { echo "FAIL: drain took ${elapsed_ms} ms"; exit 1; }
+grep -q '"msg":"draining"' "$log" || { cat "$log"; echo "FAIL: no drain log line"; exit 1; }
 [[ $rc -eq 0 ]] || { echo "FAIL: exit code $rc after SIGTERM"; exit 1; }
 trap - EXIT
 

@@ -158,6 +158,8 @@ TEST(LoaderErrorsTest, ZeroWhereAPositiveValueIsRequired) {
             "no limit)");
   EXPECT_EQ(ErrorOf(absl::StrCat("store:\n  message_ttl: 0s\n", kOneLocation)),
             "test.yaml:2:16: store.message_ttl: must be > 0 (e.g. 30m)");
+  EXPECT_EQ(ErrorOf(absl::StrCat("listeners:\n  drain_grace_period: 0s\n", kOneLocation)),
+            "test.yaml:2:23: listeners.drain_grace_period: must be > 0 (e.g. 30s)");
   EXPECT_EQ(ErrorOf(WithLocationLine("ping_message_interval: 0s")),
             "test.yaml:5:28: locations[0].ping_message_interval: must be > 0 (leave it unset "
             "for no pings)");

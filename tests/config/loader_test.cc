@@ -212,6 +212,8 @@ listeners:
   max_header_bytes: 8k
   request_header_timeout: 5s
   keepalive_timeout: 1m30s
+  drain_grace_period: 45s
+  access_log: true
 store:
   memory_limit: 64MiB
   events_channel_id: events
@@ -226,6 +228,8 @@ locations:
   EXPECT_EQ(config.listen.max_header_bytes, 8192u);
   EXPECT_EQ(config.listen.request_header_timeout, absl::Seconds(5));
   EXPECT_EQ(config.listen.keepalive_timeout, absl::Seconds(90));
+  EXPECT_EQ(config.listen.drain_grace_period, absl::Seconds(45));
+  EXPECT_TRUE(config.listen.access_log);
   EXPECT_EQ(config.store.memory_limit, uint64_t{64} << 20);
   EXPECT_EQ(config.store.events_channel_id, "events");
   EXPECT_EQ(config.store.cleanup_interval, absl::Milliseconds(100));
