@@ -23,6 +23,7 @@
 #include <vector>
 
 #include "absl/container/flat_hash_map.h"
+#include "absl/container/flat_hash_set.h"
 #include "absl/strings/ascii.h"
 #include "absl/strings/match.h"
 #include "absl/strings/numbers.h"
@@ -202,6 +203,8 @@ class Worker {
     });
   }
   void FlushDirty();
+  // Removes the holes Unregister() left in the channel lists.
+  void CompactIndex();
 
   const int number_;
   EdgeState& shared_;
@@ -218,7 +221,8 @@ class Worker {
 
   // Worker-thread state.
   absl::flat_hash_map<std::string, std::vector<Connection*>> index_;
-  std::vector<Connection*> connections_;  // every open connection, for the tick
+  absl::flat_hash_set<std::string> holes_;  // channels whose lists have null entries
+  std::vector<Connection*> connections_;    // every open connection, for the tick
   std::vector<Connection*> dirty_;
   std::vector<std::shared_ptr<Connection>> graveyard_;
   std::atomic<int64_t> subscribers_{0};
@@ -372,9 +376,21 @@ void Worker::Unregister(const std::string& channel, Connection* c) {
   for (Connection*& entry : list) {
     if (entry == c) {
       entry = nullptr;
+      holes_.insert(channel);
       break;
     }
   }
+}
+
+void Worker::CompactIndex() {
+  for (const std::string& channel : holes_) {
+    auto it = index_.find(channel);
+    if (it == index_.end()) continue;
+    auto& list = it->second;
+    list.erase(std::remove(list.begin(), list.end(), nullptr), list.end());
+    if (list.empty()) index_.erase(it);
+  }
+  holes_.clear();
 }
 
 void Worker::Drain() {
@@ -403,14 +419,7 @@ void Worker::Drain() {
     }
   }
   FlushDirty();
-  // Compact lists that lost members.
-  for (const InboxItem& item : items) {
-    auto it = index_.find(item.message->channel());
-    if (it == index_.end()) continue;
-    auto& list = it->second;
-    list.erase(std::remove(list.begin(), list.end(), nullptr), list.end());
-    if (list.empty()) index_.erase(it);
-  }
+  CompactIndex();
   graveyard_.clear();
 }
 
@@ -442,15 +451,7 @@ void Worker::Tick() {
     }
   }
   FlushDirty();
-  for (auto it = index_.begin(); it != index_.end();) {
-    auto& list = it->second;
-    list.erase(std::remove(list.begin(), list.end(), nullptr), list.end());
-    if (list.empty()) {
-      index_.erase(it++);
-    } else {
-      ++it;
-    }
-  }
+  CompactIndex();
   graveyard_.clear();
   ScheduleTick();
 }
