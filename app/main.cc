@@ -123,7 +123,7 @@ int main(int argc, char** argv) {
       config_path.empty() ? pushgw::config::DefaultConfig()
                           : pushgw::config::LoadConfigFile(config_path);
   if (!loaded.ok()) {
-    fprintf(stderr, "pushgw: configuration error: %s\n", loaded.status().ToString().c_str());
+    pushgw::logging::Error(absl::StrCat("configuration error: ", loaded.status().message()));
     return 2;
   }
   pushgw::core::ServerConfig config = *std::move(loaded);
@@ -154,11 +154,11 @@ int main(int argc, char** argv) {
   pushgw::gateway::HttpServer http(config, store);
   pushgw::control::ControlServer control(config, store, [&http] { return http.Workers(); });
   if (absl::Status s = http.Start(); !s.ok()) {
-    fprintf(stderr, "pushgw: %s\n", s.ToString().c_str());
+    pushgw::logging::Error(s.message());
     return 1;
   }
   if (absl::Status s = control.Start(); !s.ok()) {
-    fprintf(stderr, "pushgw: %s\n", s.ToString().c_str());
+    pushgw::logging::Error(s.message());
     http.Stop();
     return 1;
   }
@@ -182,32 +182,39 @@ int main(int argc, char** argv) {
   admin_handlers.ready = [&ready, &http] { return ready.load() && !http.draining(); };
   pushgw::gateway::AdminServer admin(config.listen.admin_listen, admin_handlers);
   if (absl::Status s = admin.Start(); !s.ok()) {
-    fprintf(stderr, "pushgw: %s\n", s.ToString().c_str());
+    pushgw::logging::Error(s.message());
     control.Stop();
     http.Stop();
     return 1;
   }
 
-  fprintf(stderr,
-          "pushgw: listening for HTTP on %s (port %d), %d workers, %zu locations%s%s\n"
-          "pushgw: open-file limit %llu: room for about %llu connections\n",
-          config.listen.http_listen.c_str(), http.port(), http.worker_count(),
-          config.locations.size(), config.listen.static_root.empty() ? "" : ", static files from ",
-          config.listen.static_root.c_str(), static_cast<unsigned long long>(files),
-          static_cast<unsigned long long>(files > 64 ? files - 64 : 0));
-  fprintf(stderr, "pushgw: admin (metrics, health) on %s (admin port %d)\n",
-          config.listen.admin_listen.c_str(), admin.port());
-  fprintf(stderr, "pushgw: listening for gRPC on %s (port %d), %s, %s\n",
-          config.listen.grpc_listen.c_str(), control.port(),
+  // The messages keep "(port N)" so scripts can find ports chosen with port 0.
+  pushgw::logging::Info(
+      absl::StrCat("listening for HTTP on ", config.listen.http_listen, " (port ", http.port(),
+                   "), ", http.worker_count(), " workers, ", config.locations.size(), " locations",
+                   config.listen.static_root.empty()
+                       ? ""
+                       : absl::StrCat(", static files from ", config.listen.static_root)),
+      {{"listen", config.listen.http_listen}, {"port", std::to_string(http.port())}});
+  pushgw::logging::Info(absl::StrCat("open-file limit ", files, ": room for about ",
+                                     files > 64 ? files - 64 : 0, " connections"),
+                        {{"open_file_limit", std::to_string(files)}});
+  pushgw::logging::Info(
+      absl::StrCat("admin (metrics, health) on ", config.listen.admin_listen, " (admin port ",
+                   admin.port(), ")"),
+      {{"listen", config.listen.admin_listen}, {"port", std::to_string(admin.port())}});
+  pushgw::logging::Info(
+      absl::StrCat(
+          "listening for gRPC on ", config.listen.grpc_listen, " (port ", control.port(), "), ",
           control.tls() ? (config.control.tls_client_ca_file.empty() ? "TLS" : "mutual TLS")
                         : "plaintext",
-          control.authentication() ? "bearer tokens required" : "no authentication");
+          ", ", control.authentication() ? "bearer tokens required" : "no authentication"),
+      {{"listen", config.listen.grpc_listen}, {"port", std::to_string(control.port())}});
   if (control.authentication() && !control.tls()) {
-    fprintf(stderr,
-            "pushgw: warning: gRPC bearer tokens travel in clear text; configure control.tls "
-            "unless the network is trusted\n");
+    pushgw::logging::Warn(
+        "gRPC bearer tokens travel in clear text; configure control.tls unless the network is "
+        "trusted");
   }
-  fflush(stderr);
 
   int sig = 0;
   sigwait(&stop_signals, &sig);

@@ -23,6 +23,10 @@ for _ in $(seq 1 500); do
 done
 [[ -n "$port" ]] || { cat "$log"; echo "FAIL: no port in the log"; exit 1; }
 grep -q "open-file limit" "$log" || { cat "$log"; echo "FAIL: no capacity line"; exit 1; }
+# Every line on stderr is one JSON object.
+while IFS= read -r line; do
+  [[ "$line" == "{\"ts\":\""*"}" ]] || { echo "FAIL: not a JSON log line: $line"; exit 1; }
+done < "$log"
 grep -q "listening for gRPC on 127.0.0.1:0 (port [1-9][0-9]*), plaintext, no authentication" "$log" ||
   { cat "$log"; echo "FAIL: no gRPC line"; exit 1; }
 
@@ -74,6 +78,6 @@ set +e
 rc=$?
 set -e
 [[ $rc -eq 2 ]] || { echo "FAIL: bad config exit code $rc"; exit 1; }
-grep -q 'store.message_ttl: invalid duration "3x"' "$tmp/bad.log" ||
+grep -q 'store.message_ttl: invalid duration \\"3x\\"' "$tmp/bad.log" ||
   { cat "$tmp/bad.log"; echo "FAIL: bad config message"; exit 1; }
 echo "PASS"

@@ -15,7 +15,8 @@ fail() { echo "FAIL: $*"; exit 1; }
 start() {
   local log="$tmp/pushgw.$1.log"
   shift
-  "$pushgw" --http_listen=127.0.0.1:0 --grpc_listen=127.0.0.1:0 --workers=1 "$@" 2>"$log" &
+  "$pushgw" --http_listen=127.0.0.1:0 --grpc_listen=127.0.0.1:0 --admin_listen=127.0.0.1:0 \
+    --workers=1 "$@" 2>"$log" &
   pids+=($!)
   grpc=""
   for _ in $(seq 1 500); do
