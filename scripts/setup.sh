@@ -55,13 +55,20 @@ done
 
 # npm packages for the browser tests (playwright-core drives Debian's Chromium;
 # it never downloads a browser). Pinned by tests/web/package-lock.json.
-if [[ "$mode" != "--build" && -f tests/web/package.json ]]; then
+if [[ "$mode" != "--build" && ( -f tests/web/package.json || -f tests/deploy/package.json ) ]]; then
   if ! command -v npm >/dev/null 2>&1; then
     echo "setup: npm is missing (Node.js 18+ is needed for the browser tests)" >&2
     exit 1
   fi
   if [[ ! -d tests/web/node_modules/playwright-core ]]; then
-    echo "setup: npm install in tests/web"
-    (cd tests/web && npm install --no-audit --no-fund --silent)
+    echo "setup: npm ci in tests/web"
+    (cd tests/web && npm ci --no-audit --no-fund --silent)
+  fi
+fi
+# npm packages for the Kubernetes manifest validation (schemas, offline).
+if [[ "$mode" != "--build" && -f tests/deploy/package.json ]]; then
+  if [[ ! -d tests/deploy/node_modules/kubernetes-models ]]; then
+    echo "setup: npm ci in tests/deploy"
+    (cd tests/deploy && npm ci --no-audit --no-fund --silent)
   fi
 fi
