@@ -174,6 +174,19 @@ int main(int argc, char** argv) {
   };
   sources.edge = [&http] { return http.Counters(); };
   sources.connections = [&http] { return http.connections(); };
+  sources.extra = [&control](std::vector<prometheus::MetricFamily>* families) {
+    prometheus::MetricFamily calls;
+    calls.name = "pushgw_grpc_calls_total";
+    calls.help = "Finished gRPC calls by method and status code.";
+    calls.type = prometheus::MetricType::Counter;
+    for (const pushgw::control::CallMetrics::Count& c : control.CallCounts()) {
+      prometheus::ClientMetric metric;
+      metric.label = {{"method", c.method}, {"code", c.code}};
+      metric.counter.value = static_cast<double>(c.calls);
+      calls.metric.push_back(std::move(metric));
+    }
+    families->push_back(std::move(calls));
+  };
   sources.version = PUSHGW_VERSION;
   sources.commit = PUSHGW_COMMIT;
   pushgw::metrics::Metrics metrics(std::move(sources));

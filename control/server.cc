@@ -65,6 +65,9 @@ class ControlServer::Impl {
     grpc::ServerBuilder builder;
     builder.AddListeningPort(listen_, *credentials, &port_);
     builder.RegisterService(&service_);
+    std::vector<std::unique_ptr<grpc::experimental::ServerInterceptorFactoryInterface>> factories;
+    factories.push_back(call_metrics_.Factory());
+    builder.experimental().SetInterceptorCreators(std::move(factories));
     // Room for the largest publish plus the rest of the request.
     builder.SetMaxReceiveMessageSize(static_cast<int>(std::min<uint64_t>(
         INT32_MAX, std::max<uint64_t>(4u << 20, options_.max_message_size + (64u << 10)))));
@@ -101,6 +104,7 @@ class ControlServer::Impl {
   bool tls() const { return !options_.tls_cert_file.empty(); }
   bool authentication() const { return auth_.enabled(); }
   size_t open_streams() const { return registry_.size(); }
+  std::vector<CallMetrics::Count> CallCounts() const { return call_metrics_.Snapshot(); }
 
  private:
   const std::string listen_;
@@ -108,6 +112,7 @@ class ControlServer::Impl {
   const Authorizer auth_;
   Publisher publisher_;
   SubscriptionHub hub_;
+  CallMetrics call_metrics_;
   EventHub events_;
   StreamRegistry registry_;
   ControlService service_;
@@ -127,6 +132,7 @@ int ControlServer::port() const { return impl_->port(); }
 bool ControlServer::tls() const { return impl_->tls(); }
 bool ControlServer::authentication() const { return impl_->authentication(); }
 void ControlServer::Stop() { impl_->Stop(); }
+std::vector<CallMetrics::Count> ControlServer::CallCounts() const { return impl_->CallCounts(); }
 size_t ControlServer::open_streams() const { return impl_->open_streams(); }
 
 }  // namespace pushgw::control

@@ -11,6 +11,7 @@
 #include <string>
 
 #include "absl/status/status.h"
+#include "control/call_metrics.h"
 #include "control/channels.h"
 #include "core/options.h"
 #include "core/store.h"
@@ -38,6 +39,8 @@ class ControlServer {
 
   // Open streaming calls (for tests and shutdown logs).
   size_t open_streams() const;
+  // Finished calls by method and status code (pushgw_grpc_calls_total).
+  std::vector<CallMetrics::Count> CallCounts() const;
 
  private:
   class Impl;

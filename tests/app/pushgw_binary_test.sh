@@ -4,6 +4,7 @@
 # bad config file -> exit 2 with an error naming the field.
 set -euo pipefail
 bin="$1"
+ctl="$2"
 tmp="${TEST_TMPDIR:-$(mktemp -d)}"
 log="$tmp/pushgw.log"
 
@@ -44,6 +45,11 @@ grep -q '^pushgw_messages_published_total{source="http"} 1$' "$tmp/metrics.txt" 
   { cat "$tmp/metrics.txt"; echo "FAIL: metrics"; exit 1; }
 grep -q '^pushgw_build_info{version="[^"]*",commit="[^"]*"} 1$' "$tmp/metrics.txt" ||
   { echo "FAIL: build_info"; exit 1; }
+
+grpc=$(sed -n 's/.*listening for gRPC on .* (port \([0-9]*\)).*/\1/p' "$log" | head -n1)
+"$ctl" --target="127.0.0.1:$grpc" publish via_grpc "x" >/dev/null || { echo "FAIL: pushgwctl publish"; exit 1; }
+curl -sS "http://127.0.0.1:$admin/metrics" | grep -q '^pushgw_grpc_calls_total{method="/pushgw.v1.Control/Publish",code="OK"} 1$' ||
+  { echo "FAIL: pushgw_grpc_calls_total"; exit 1; }
 
 polled=$(curl -sS "http://127.0.0.1:$port/lp/ch1.b1")
 [[ "$polled" == '{"id":1,"channel":"ch1","text":"hi", "tag":"1", "time":"'*'", "eventid":""}' ]] ||
