@@ -54,21 +54,18 @@ for svc in redis-server nginx prometheus; do
 done
 
 # npm packages for the browser tests (playwright-core drives Debian's Chromium;
-# it never downloads a browser). Pinned by tests/web/package-lock.json.
-if [[ "$mode" != "--build" && ( -f tests/web/package.json || -f tests/deploy/package.json ) ]]; then
+# it never downloads a browser) and for the Kubernetes manifest validation
+# (schemas, offline). Pinned by each directory's package-lock.json.
+npm_ci() {  # DIR MARKER: runs `npm ci` in DIR unless DIR/node_modules/MARKER exists
+  [[ -f "$1/package.json" && ! -d "$1/node_modules/$2" ]] || return 0
   if ! command -v npm >/dev/null 2>&1; then
-    echo "setup: npm is missing (Node.js 18+ is needed for the browser tests)" >&2
+    echo "setup: npm is missing (Node.js 18+ is needed for the browser and manifest tests)" >&2
     exit 1
   fi
-  if [[ ! -d tests/web/node_modules/playwright-core ]]; then
-    echo "setup: npm ci in tests/web"
-    (cd tests/web && npm ci --no-audit --no-fund --silent)
-  fi
-fi
-# npm packages for the Kubernetes manifest validation (schemas, offline).
-if [[ "$mode" != "--build" && -f tests/deploy/package.json ]]; then
-  if [[ ! -d tests/deploy/node_modules/kubernetes-models ]]; then
-    echo "setup: npm ci in tests/deploy"
-    (cd tests/deploy && npm ci --no-audit --no-fund --silent)
-  fi
+  echo "setup: npm ci in $1"
+  (cd "$1" && npm ci --no-audit --no-fund --silent)
+}
+if [[ "$mode" != "--build" ]]; then
+  npm_ci tests/web playwright-core
+  npm_ci tests/deploy kubernetes-models
 fi
