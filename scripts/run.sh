@@ -5,5 +5,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/setup.sh --build
-bazel build --config=opt //:pushgw
+commit=$(git rev-parse --short HEAD 2>/dev/null || echo unknown)
+# The commit goes into pushgw_build_info; only main.cc is recompiled when it changes.
+bazel build --config=opt "--per_file_copt=app/main.cc@-DPUSHGW_COMMIT=\"${commit}\"" //:pushgw
 exec bazel-bin/app/pushgw --static_root=web "$@"
