@@ -12,13 +12,20 @@
 
 namespace pushgw::metrics {
 
-// A counter or gauge with a single writer.
+// A counter or gauge with a single writer. Building with
+// --config=nometrics compiles the writes out, which is how the benchmark
+// measures what the metrics cost (docs/benchmarks.md).
 class Cell {
  public:
+#ifdef PUSHGW_DISABLE_HOT_COUNTERS
+  void Add(int64_t = 1) {}
+  void Set(int64_t) {}
+#else
   void Add(int64_t n = 1) {
     value_.store(value_.load(std::memory_order_relaxed) + n, std::memory_order_relaxed);
   }
   void Set(int64_t n) { value_.store(n, std::memory_order_relaxed); }
+#endif
   int64_t Get() const { return value_.load(std::memory_order_relaxed); }
 
  private:
