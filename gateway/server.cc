@@ -154,7 +154,19 @@ class Worker {
   void Remove(Connection* c);
   void Register(const std::string& channel, Connection* c) { index_[channel].push_back(c); }
   void Unregister(const std::string& channel, Connection* c);
-  void MarkDirty(Connection* c) { dirty_.push_back(c); }
+  // Queues `c` for the next flush. Writes that complete while the worker is
+  // busy are coalesced: one posted flush per batch, not one write per completion.
+  void MarkDirty(Connection* c) {
+    dirty_.push_back(c);
+    if (!flush_posted_) {
+      flush_posted_ = true;
+      asio::post(io_, [this] {
+        flush_posted_ = false;
+        FlushDirty();
+        graveyard_.clear();
+      });
+    }
+  }
   // Keeps a closing connection alive until the current drain or tick ends.
   void Bury(std::shared_ptr<Connection> c) { graveyard_.push_back(std::move(c)); }
   void CountSubscriber(int delta) { subscribers_.fetch_add(delta, std::memory_order_relaxed); }
@@ -224,6 +236,7 @@ class Worker {
   absl::flat_hash_set<std::string> holes_;  // channels whose lists have null entries
   std::vector<Connection*> connections_;    // every open connection, for the tick
   std::vector<Connection*> dirty_;
+  bool flush_posted_ = false;
   std::vector<std::shared_ptr<Connection>> graveyard_;
   std::atomic<int64_t> subscribers_{0};
   std::atomic<int64_t> connection_count_{0};
@@ -459,6 +472,7 @@ void Worker::Tick() {
 void Worker::CloseAll() {
   std::vector<Connection*> snapshot = connections_;
   for (Connection* c : snapshot) c->Abort();
+  dirty_.clear();  // every connection is closed; none may be flushed after it is freed
   graveyard_.clear();
 }
 
@@ -1244,7 +1258,12 @@ void Connection::OnWrite(beast::error_code ec) {
     return;
   }
   if (!pending_.empty()) {
-    Flush();
+    // More queued meanwhile: write it with the worker's next flush, together
+    // with whatever else arrives before then (larger gather writes).
+    if (!dirty_) {
+      dirty_ = true;
+      worker_.MarkDirty(this);
+    }
     return;
   }
   AfterWrite();
