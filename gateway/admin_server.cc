@@ -47,6 +47,8 @@ class AdminSession : public std::enable_shared_from_this<AdminSession> {
     } else if (path == "/metrics") {
       response->result(http::status::ok);
       response->set(http::field::content_type, "text/plain; version=0.0.4; charset=utf-8");
+      // The operator dashboard (web/dashboard.html) reads it from the HTTP port's origin.
+      response->set(http::field::access_control_allow_origin, "*");
       response->body() = handlers_.metrics ? handlers_.metrics() : std::string();
     } else if (path == "/healthz") {
       response->result(http::status::ok);
