@@ -402,17 +402,30 @@ absl::StatusOr<std::unique_ptr<Subscription>> Store::Subscribe(const SubscribeRe
   sub->entries_.reserve(channels.size());
   const absl::Time now = clock_->Now();
   for (size_t i = 0; i < channels.size(); ++i) {
-    ChannelState& ch = *channels[i];
     Subscription::Entry entry;
-    entry.id = ch.id;
-    entry.serial = ch.serial;
-    {
-      MutexLock lock(&ch.mu);
-      if (!ch.events) ch.expires = now + options_.channel_inactivity_time;
-      entry.old = SelectOldMessages(ch.stored, request.channels[i].backtrack, request.resume);
-      entry.watermark = ch.last_message_id;
-      entry.last_time = ch.last_time;
-      entry.last_tag = ch.last_tag;
+    for (;;) {
+      ChannelState& ch = *channels[i];
+      bool deleted;
+      {
+        MutexLock lock(&ch.mu);
+        deleted = ch.deleted;
+        if (!deleted) {
+          // Refreshing `expires` under the lock keeps the cleanup away from now on.
+          if (!ch.events) ch.expires = now + options_.channel_inactivity_time;
+          entry.id = ch.id;
+          entry.serial = ch.serial;
+          entry.old = SelectOldMessages(ch.stored, request.channels[i].backtrack, request.resume);
+          entry.watermark = ch.last_message_id;
+          entry.last_time = ch.last_time;
+          entry.last_tag = ch.last_tag;
+        }
+      }
+      if (!deleted) break;
+      // The cleanup collected this idle channel after GetOrCreate(): follow the
+      // id to its live successor, as PublishOne() does.
+      absl::StatusOr<ChannelRef> fresh = GetOrCreate(request.channels[i].id);
+      if (!fresh.ok()) return fresh.status();
+      channels[i] = *std::move(fresh);
     }
     entry.channel = std::move(channels[i]);
     sub->entries_.push_back(std::move(entry));

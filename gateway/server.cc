@@ -911,19 +911,30 @@ void Connection::PushLive(const core::MessagePtr& m) {
   } else {
     counters.latency_sampler.Add();
   }
+  // The bytes normally live in the message's render cache; a message made
+  // without cache slots renders into `scratch`, which must then be copied.
   std::string scratch;
+  std::string chunk_scratch;
+  const std::string* bytes;
+  size_t rendered;
   if (state_ == State::kWebSocket) {
-    const std::string& frame = codec().WebSocketFrame(*m, &scratch);
-    PushMessageBytes(m, frame, frame.size());
+    bytes = &codec().WebSocketFrame(*m, &scratch);
+    rendered = bytes->size();
+  } else {
+    const std::string& body = codec().Body(*m, &scratch);
+    rendered = body.size();
+    bytes = chunked_ ? &codec().StreamChunk(*m, &chunk_scratch) : &body;
+  }
+  if (bytes == &scratch || bytes == &chunk_scratch) {
+    auto owned = std::make_shared<const std::string>(*bytes);
+    auto keep =
+        std::make_shared<const std::pair<core::MessagePtr, std::shared_ptr<const std::string>>>(
+            m, owned);
+    // Keep the message and the copy alive together; the queue sees one owner.
+    PushMessageBytes(core::MessagePtr(keep, m.get()), *owned, rendered);
     return;
   }
-  const std::string& body = codec().Body(*m, &scratch);
-  if (chunked_) {
-    std::string chunk_scratch;
-    PushMessageBytes(m, codec().StreamChunk(*m, &chunk_scratch), body.size());
-  } else {
-    PushMessageBytes(m, body, body.size());
-  }
+  PushMessageBytes(m, *bytes, rendered);
 }
 
 void Connection::PushMessageBytes(const core::MessagePtr& m, const std::string& bytes,
@@ -994,10 +1005,14 @@ void Connection::OnDeleted(const core::MessagePtr& m) {
   if (subscription_ && subscription_->attached_count() == 0) {
     end_reason_ = metrics::Disconnect::kDeleted;
     EndStream();
+  } else if (location().ping_message_interval > absl::ZeroDuration()) {
+    next_ping_ = worker_.now() + location().ping_message_interval;  // a delivery restarts it
   }
 }
 
 void Connection::FinishLongPoll(const ImmediateAnswer& answer) {
+  // The answer must be written within the request deadline, like any response.
+  deadline_ = worker_.now() + shared_.config.listen.request_header_timeout;
   long_poll_answered_ = true;
   Unsubscribe();
   long_poll_answered_ = false;
@@ -1019,13 +1034,9 @@ void Connection::EndStream() {
       bytes = codec().footer();
     }
   } else if (state_ == State::kWebSocket) {
+    // SPEC §7.8: on ttl, deletion of the last channel and shutdown alike.
     bytes = codec().websocket_footer_frame();
-    if (end_reason_ == metrics::Disconnect::kDrain) {
-      // 1001 "going away": the client should reconnect (to another replica).
-      bytes.append("\x88\x02\x03\xE9", 4);
-    } else {
-      bytes.append(ws::kEmptyCloseFrame.data(), ws::kEmptyCloseFrame.size());
-    }
+    bytes.append(ws::kEmptyCloseFrame.data(), ws::kEmptyCloseFrame.size());
   }
   Unsubscribe();
   if (!bytes.empty()) Push(Owned(std::move(bytes)));
@@ -1046,6 +1057,7 @@ bool Connection::Drain() {
     case State::kLongPolling:
       end_reason_ = metrics::Disconnect::kDrain;
       long_poll_answered_ = false;
+      deadline_ = worker_.now() + kCloseGrace;
       Unsubscribe();
       {
         ImmediateAnswer answer = LongPollTimeoutAnswer(

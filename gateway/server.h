@@ -40,7 +40,7 @@ class HttpServer {
   void Stop();
   // Graceful shutdown: stops accepting, ends subscribers with their mode's
   // proper ending at a paced rate over `grace` (streams get their footer,
-  // EventSource its last chunk, long-polls an answer, WebSockets a 1001 close),
+  // EventSource its last chunk, long-polls an answer, WebSockets their footer and an empty close frame),
   // lets requests in progress finish, then Stop()s. Blocks; call from main.
   void Drain(absl::Duration grace);
   bool draining() const;
