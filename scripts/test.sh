@@ -22,6 +22,6 @@ passed=$(grep -cE '^//[^ ]+ +(\(cached\) )?PASSED' "$log")
 failed=$(grep -cE '^//[^ ]+ +(FAILED|TIMEOUT|NO STATUS|FAILED TO BUILD)' "$log")
 rm -f "$log"
 echo
-echo "bazel test targets: ${passed} passed, ${failed} failed"
+echo "targets: ${passed} passed, ${failed} failed"
 if ((status == 0 && failed > 0)); then status=1; fi
 exit $status
