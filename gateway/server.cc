@@ -170,6 +170,11 @@ class Worker {
   // Keeps a closing connection alive until the current drain or tick ends.
   void Bury(std::shared_ptr<Connection> c) { graveyard_.push_back(std::move(c)); }
   void CountSubscriber(int delta) { subscribers_.fetch_add(delta, std::memory_order_relaxed); }
+  // Connections that are or are becoming subscribers. A worker with none is
+  // skipped by the fan-out (no hand-off, no wakeup). Sequentially consistent:
+  // see Connection::Dispatch for why that is enough.
+  void AddInterest(int delta) { interest_.fetch_add(delta); }
+  bool interested() const { return interest_.load() > 0; }
   metrics::EdgeCounters& counters() { return counters_; }
   bool draining() const { return draining_; }
   // Any thread: start closing this worker's connections, spread evenly until
@@ -240,6 +245,7 @@ class Worker {
   std::vector<std::shared_ptr<Connection>> graveyard_;
   std::atomic<int64_t> subscribers_{0};
   std::atomic<int64_t> connection_count_{0};
+  std::atomic<int64_t> interest_{0};
   metrics::EdgeCounters counters_;
   bool draining_ = false;
   absl::Time drain_until_ = absl::InfinitePast();
@@ -297,6 +303,7 @@ class Connection : public std::enable_shared_from_this<Connection> {
   void CountPublish(const HttpRequest& request, absl::string_view decoded_path,
                     const HttpResponse& response);
   void AccessLog(int status);
+  void ReleaseInterest();
   const LocationCodec& codec() const { return *shared_.codecs[route_]; }
 
   void ReadRequest();
@@ -344,6 +351,7 @@ class Connection : public std::enable_shared_from_this<Connection> {
   metrics::Disconnect end_reason_ = metrics::Disconnect::kClient;
   bool long_poll_answered_ = false;  // a long-poll that ends by its answer is no disconnect
   std::string access_request_;       // "METHOD target" when the access log is on
+  bool interest_held_ = false;       // counted in the worker's interest (may get messages)
 
   // Request phase only; released once the connection subscribes.
   std::unique_ptr<beast::flat_buffer> buffer_;
@@ -624,13 +632,25 @@ void Connection::Dispatch(HttpRequest request, const Route& route) {
       return;
     }
     case core::LocationType::kSubscriber:
+      // Declare interest before the store takes the subscription's snapshot:
+      // a publish that follows the snapshot then sees this worker as
+      // interested (the channel lock orders the two), so nothing is skipped.
+      worker_.AddInterest(1);
+      interest_held_ = true;
       if (IsWebSocketLocation(location())) {
         StartWebSocket(PlanWebSocket(codec(), request, route.decoded_path, store));
       } else {
         StartSubscriber(PlanSubscriber(codec(), request, route.decoded_path, store), request);
       }
+      if (!subscription_) ReleaseInterest();  // answered at once: nothing to deliver here
       return;
   }
+}
+
+void Connection::ReleaseInterest() {
+  if (!interest_held_) return;
+  interest_held_ = false;
+  worker_.AddInterest(-1);
 }
 
 void Connection::CountPublish(const HttpRequest& request, absl::string_view decoded_path,
@@ -869,6 +889,7 @@ void Connection::Unsubscribe() {
     counters.connections[static_cast<size_t>(transport_)].Add(-1);
     if (!long_poll_answered_) counters.disconnects[static_cast<size_t>(end_reason_)].Add();
   }
+  ReleaseInterest();
 }
 
 void Connection::OnMessage(const core::MessagePtr& m) {
@@ -1349,10 +1370,14 @@ class HttpServer::Impl : public core::Fanout {
   int render_slots() const { return render_slots_; }
 
   void OnPublish(const core::MessagePtr& message) override {
-    for (auto& w : workers_) w->Enqueue(message, false);
+    for (auto& w : workers_) {
+      if (w->interested()) w->Enqueue(message, false);
+    }
   }
   void OnChannelDeleted(const core::MessagePtr& deleted) override {
-    for (auto& w : workers_) w->Enqueue(deleted, true);
+    for (auto& w : workers_) {
+      if (w->interested()) w->Enqueue(deleted, true);
+    }
   }
 
   absl::Status Start() {
